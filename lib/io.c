@@ -1,0 +1,153 @@
+/* io: reads and writes that survive EINTR and short counts, with timeouts. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+io_wait(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	long long deadline = now_ms() + timeout_ms;
+	int rc;
+
+	for (;;) {
+		long long left = deadline - now_ms();
+
+		if (timeout_ms <= 0)
+			left = -1;
+		else if (left < 0)
+			left = 0;
+		rc = poll(&pfd, 1, (int)left);
+		if (rc > 0)
+			return 0;
+		if (rc == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+/* Did a call fail only because it would have blocked, or was interrupted? */
+static int
+must_wait(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+ssize_t
+io_read(int fd, void *buf, size_t n, int timeout_ms)
+{
+	ssize_t r;
+
+	for (;;) {
+		if ((r = read(fd, buf, n)) >= 0)
+			return r;
+		if (errno == EINTR)
+			continue;
+		if (!must_wait() || io_wait(fd, POLLIN, timeout_ms) == -1)
+			return -1;
+	}
+}
+
+ssize_t
+io_readn(int fd, void *buf, size_t n, int timeout_ms)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = io_read(fd, (char *)buf + got, n - got, timeout_ms);
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+ssize_t
+io_writen(int fd, const void *buf, size_t n, int timeout_ms)
+{
+	size_t put = 0;
+	ssize_t w;
+
+	while (put < n) {
+		w = write(fd, (const char *)buf + put, n - put);
+		if (w >= 0) {
+			put += (size_t)w;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (!must_wait() || io_wait(fd, POLLOUT, timeout_ms) == -1)
+			return -1;
+	}
+	return (ssize_t)put;
+}
+
+void
+io_lines_init(struct io_lines *lb, int fd)
+{
+	lb->fd = fd;
+	lb->start = lb->end = 0;
+}
+
+/* Copy buffered bytes up to and including a newline; 1 if one was found. */
+static int
+take_line(struct io_lines *lb, char *line, size_t size, size_t *len)
+{
+	char *nl = memchr(lb->data + lb->start, '\n', lb->end - lb->start);
+	size_t avail = nl != NULL ? (size_t)(nl - (lb->data + lb->start)) + 1 :
+	    lb->end - lb->start;
+	size_t room = size - 1 - *len;
+	size_t take = avail < room ? avail : room;
+
+	memcpy(line + *len, lb->data + lb->start, take);
+	lb->start += take;
+	*len += take;
+	line[*len] = '\0';
+	return nl != NULL && take == avail;
+}
+
+ssize_t
+io_readline(struct io_lines *lb, char *line, size_t size, int timeout_ms)
+{
+	size_t len = 0;
+	ssize_t r;
+
+	line[0] = '\0';
+	for (;;) {
+		if (lb->start < lb->end && take_line(lb, line, size, &len))
+			return (ssize_t)len;
+		if (lb->start == lb->end) {
+			lb->start = lb->end = 0;
+			r = io_read(lb->fd, lb->data, sizeof lb->data, timeout_ms);
+			if (r == -1)
+				return -1;
+			if (r == 0)
+				return (ssize_t)len;	/* a last line without '\n' */
+			lb->end = (size_t)r;
+		}
+		/* Full, and more is coming: the line is longer than size - 1. */
+		if (len == size - 1) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+	}
+}

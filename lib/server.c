@@ -1,0 +1,606 @@
+/* server: what every server shares; see server.h. */
+#define _GNU_SOURCE		/* accept4, setgroups */
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+#include "opt.h"
+#include "server.h"
+
+volatile sig_atomic_t server_term, server_hup, server_usr1, server_chld;
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+server_defaults(struct server *s, const struct server_model *m)
+{
+	memset(s, 0, sizeof *s);
+	s->model = m;
+	s->family = AF_UNSPEC;
+	s->backlog = SOMAXCONN;
+	s->service = service_find("echo");
+	s->timeout = SERVER_TIMEOUT;
+	s->fd = s->pidfd = s->spare_fd = s->ready_fd = -1;
+	s->accept_waits = 1;
+}
+
+/* A numeric option value in [min, max], into an int. */
+static int
+option_int(int opt, const char *arg, long long min, long long max, int *out,
+    char *why, size_t whylen)
+{
+	long long v;
+
+	if (opt_num(opt, arg, min, max, &v, why, whylen) == -1)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+option_service(struct server *s, const char *name, char *why, size_t whylen)
+{
+	const struct service *sv = service_find(name);
+
+	if (sv == NULL) {
+		snprintf(why, whylen, "unknown service '%s' (%s)", name,
+		    service_names());
+		return -1;
+	}
+	if ((s->model->socktype == SOCK_STREAM ? (void *)sv->stream :
+	    (void *)sv->dgram) == NULL) {
+		snprintf(why, whylen, "service '%s' is not offered over %s",
+		    name, s->model->socktype == SOCK_STREAM ? "streams" :
+		    "datagrams");
+		return -1;
+	}
+	s->service = sv;
+	return 0;
+}
+
+/* One option of those every server shares, or the model's own. */
+static int
+option_one(struct server *s, int opt, const char *arg, char *why,
+    size_t whylen)
+{
+	switch (opt) {
+	case '4': s->family = AF_INET; return 0;
+	case '6': s->family = AF_INET6; return 0;
+	case 'b': return option_int(opt, arg, 1, 65535, &s->backlog, why, whylen);
+	case 'd': s->detach = 1; return 0;
+	case 'p': s->pidfile = arg; return 0;
+	case 's': return option_service(s, arg, why, whylen);
+	case 't': return option_int(opt, arg, 0, 86400, &s->timeout, why, whylen);
+	case 'u': s->user = arg; return 0;
+	case 'v': s->verbose = 1; return 0;
+	default:
+		if (s->model->option == NULL) {
+			snprintf(why, whylen, "unknown option '-%c'", opt);
+			return -1;
+		}
+		return s->model->option(opt, arg, why, whylen);
+	}
+}
+
+/* The address operand, or the model's default. */
+static int
+option_address(struct server *s, const char *spec, char *why, size_t whylen)
+{
+	char reason[ADDR_WHYLEN];
+
+	if (addr_parse(&s->addr, spec, s->model->socktype == SOCK_STREAM ?
+	    "tcp" : "udp", reason, sizeof reason) == -1) {
+		snprintf(why, whylen, "bad address '%s': %s", spec, reason);
+		return -1;
+	}
+	if ((s->model->local ? addr_need_local(&s->addr, reason, sizeof reason) :
+	    addr_need_inet(&s->addr, reason, sizeof reason)) == -1) {
+		snprintf(why, whylen, "bad address '%s': %s", spec, reason);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse argv into s: OPT_END to run, or what opt_usage is to handle. */
+static int
+server_options(struct server *s, int argc, char **argv, char *why,
+    size_t whylen)
+{
+	int opt;
+
+	while ((opt = opt_next(argc, argv, s->model->options, why, whylen)) >= 0)
+		if (option_one(s, opt, optarg, why, whylen) == -1)
+			return OPT_BAD;
+	if (opt != OPT_END)
+		return opt;
+	if (argc - optind > 1) {
+		snprintf(why, whylen, "too many operands: '%s'", argv[optind + 1]);
+		return OPT_BAD;
+	}
+	return option_address(s, optind < argc ? argv[optind] :
+	    s->model->default_addr, why, whylen) == -1 ? OPT_BAD : OPT_END;
+}
+
+/* Bind the socket the model serves on, and keep a spare descriptor. */
+static int
+server_open(struct server *s, char *err, size_t errlen)
+{
+	if (s->model->open != NULL)
+		s->fd = s->model->open(s, err, errlen) == -1 ? -1 : s->fd;
+	else if (s->model->socktype == SOCK_STREAM)
+		s->fd = net_listen(&s->addr, s->family, s->backlog, 0, err, errlen);
+	else
+		s->fd = net_bind(&s->addr, s->family, SOCK_DGRAM, 0, err, errlen);
+	if (s->fd == -1)
+		return -1;
+	if (s->model->socktype == SOCK_STREAM && net_set_nonblock(s->fd, 1) == -1) {
+		snprintf(err, errlen, "listener: %s", strerror(errno));
+		return -1;
+	}
+	net_local(s->fd, s->bound, sizeof s->bound);
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+/* The pid holding a lock on the open pidfile fd, or 0 if none does. */
+static pid_t
+pidfile_holder(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_GETLK, &fl) == -1 || fl.l_type == F_UNLCK)
+		return 0;
+	return fl.l_pid;
+}
+
+/*
+ * Before binding: refuse at once if a live server holds the pidfile, so
+ * that the message names it rather than the address it has taken.
+ */
+static int
+pidfile_check(const struct server *s, char *err, size_t errlen)
+{
+	int fd = open(s->pidfile, O_RDONLY | O_CLOEXEC);
+	pid_t pid;
+
+	if (fd == -1)
+		return 0;
+	pid = pidfile_holder(fd);
+	close(fd);
+	if (pid == 0)
+		return 0;
+	snprintf(err, errlen, "pidfile %s: already running (pid %ld)",
+	    s->pidfile, (long)pid);
+	return -1;
+}
+
+/* Create the pidfile and hold a lock on it while the server lives. */
+static int
+pidfile_create(struct server *s, char *err, size_t errlen)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char line[32];
+	pid_t pid;
+	int n, fd;
+
+	/* Kept whole, for the unlink after -d has moved to "/". */
+	if (s->pidfile[0] != '/' && getcwd(s->pidpath, sizeof s->pidpath) == NULL) {
+		snprintf(err, errlen, "pidfile %s: getcwd: %s", s->pidfile,
+		    strerror(errno));
+		return -1;
+	}
+	snprintf(s->pidpath + strlen(s->pidpath), sizeof s->pidpath -
+	    strlen(s->pidpath), "%s%s", s->pidfile[0] == '/' ? "" : "/", s->pidfile);
+	if ((fd = open(s->pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
+		snprintf(err, errlen, "pidfile %s: %s", s->pidfile, strerror(errno));
+		return -1;
+	}
+	if (fcntl(fd, F_SETLK, &fl) == -1) {
+		if ((errno == EAGAIN || errno == EACCES) && (pid = pidfile_holder(fd)) != 0)
+			snprintf(err, errlen, "pidfile %s: already running (pid %ld)",
+			    s->pidfile, (long)pid);
+		else
+			snprintf(err, errlen, "pidfile %s: %s", s->pidfile,
+			    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, line, (size_t)n) != n) {
+		snprintf(err, errlen, "pidfile %s: %s", s->pidfile, strerror(errno));
+		unlink(s->pidpath);
+		close(fd);
+		return -1;
+	}
+	s->pidfd = fd;
+	s->pidowner = getpid();
+	return 0;
+}
+
+/* Become user, after binding: groups, then group, then user, for good. */
+static int
+drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL) {
+		snprintf(err, errlen, "unknown user '%s'", user);
+		return -1;
+	}
+	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1) {
+		snprintf(err, errlen, "drop privileges to %s: %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+		snprintf(err, errlen, "drop privileges to %s: root regained", user);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		server_term++;
+		break;
+	case SIGHUP:
+		server_hup = 1;
+		break;
+	case SIGUSR1:
+		server_usr1 = 1;
+		break;
+	case SIGCHLD:
+		server_chld = 1;
+		break;
+	}
+}
+
+/*
+ * Handlers only set flags.  They are installed without SA_RESTART, so a
+ * blocking call returns EINTR, and the signals stay blocked except where the
+ * model waits (pselect, sigsuspend): a signal cannot slip in between a check
+ * of the flags and the wait.
+ */
+static void
+signals_install(struct server *s)
+{
+	static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
+	struct sigaction sa;
+	sigset_t block;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (i = 0; i < sizeof handled / sizeof handled[0]; i++) {
+		sa.sa_handler = on_signal;
+		sa.sa_flags = handled[i] == SIGCHLD ? SA_NOCLDSTOP : 0;
+		sigaction(handled[i], &sa, NULL);
+		sigaddset(&block, handled[i]);
+	}
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigprocmask(SIG_BLOCK, &block, &s->waitmask);
+}
+
+void
+server_wait_signal(const struct server *s)
+{
+	sigsuspend(&s->waitmask);
+}
+
+void
+server_unblock_signals(const struct server *s)
+{
+	sigprocmask(SIG_SETMASK, &s->waitmask, NULL);
+}
+
+/*
+ * Fork; the parent waits until the child says it is ready (a byte on a
+ * pipe) or exits.  Returns 0 in the child, and in the parent 1 with *status
+ * the exit status to use.
+ */
+static int
+detach_fork(struct server *s, int *status, char *err, size_t errlen)
+{
+	int p[2], wstatus = 0;
+	ssize_t n;
+	char ready;
+	pid_t pid;
+
+	if (pipe(p) == -1 || (pid = fork()) == -1) {
+		snprintf(err, errlen, "detach: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		s->ready_fd = p[1];
+		setsid();
+		return 0;
+	}
+	close(p[1]);
+	while ((n = read(p[0], &ready, 1)) == -1 && errno == EINTR)
+		continue;
+	close(p[0]);
+	*status = 0;
+	if (n != 1) {
+		/* It exited before it was ready, and has said why on stderr. */
+		while (waitpid(pid, &wstatus, 0) == -1 && errno == EINTR)
+			continue;
+		*status = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0 ?
+		    WEXITSTATUS(wstatus) : 1;
+	}
+	return 1;
+}
+
+/* The daemon is ready: stdio to /dev/null, logs to syslog, the parent told. */
+static void
+detach_done(struct server *s)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	if (null != -1) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	log_to_syslog();
+	(void)!write(s->ready_fd, "", 1);
+	close(s->ready_fd);
+	s->ready_fd = -1;
+}
+
+static void
+announce(const struct server *s)
+{
+	const char *transport = s->model->local ? "unix" :
+	    s->model->socktype == SOCK_STREAM ? "tcp" : "udp";
+
+	log_info("listening on %s (%s, %s)", s->bound, transport,
+	    s->service->name);
+}
+
+/*
+ * Everything between binding and serving.  Returns 0 in the process that
+ * serves, 1 in the parent of a detached daemon (with *status), -1 with err.
+ */
+static int
+server_start(struct server *s, int *status, char *err, size_t errlen)
+{
+	if (s->detach && detach_fork(s, status, err, errlen) != 0)
+		return 1;
+	if (s->pidfile != NULL && pidfile_create(s, err, errlen) == -1)
+		return -1;
+	if (s->user != NULL && drop_privileges(s->user, err, errlen) == -1)
+		return -1;
+	signals_install(s);
+	/* The start-up line goes out before stderr is let go. */
+	announce(s);
+	if (s->detach) {
+		if (chdir("/") == -1) {
+			snprintf(err, errlen, "chdir /: %s", strerror(errno));
+			return -1;
+		}
+		detach_done(s);
+	}
+	return 0;
+}
+
+/* "N connections, 0.01 s user, 0.02 s system", children included. */
+static void
+server_summary(const struct server *s)
+{
+	struct rusage self, kids;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	log_info("%llu %s%s, %.2f s user, %.2f s system", s->served,
+	    s->model->socktype == SOCK_STREAM ? "connection" : "datagram",
+	    s->served == 1 ? "" : "s",
+	    (double)(self.ru_utime.tv_sec + kids.ru_utime.tv_sec) +
+	    (self.ru_utime.tv_usec + kids.ru_utime.tv_usec) / 1e6,
+	    (double)(self.ru_stime.tv_sec + kids.ru_stime.tv_sec) +
+	    (self.ru_stime.tv_usec + kids.ru_stime.tv_usec) / 1e6);
+}
+
+static void
+server_cleanup(struct server *s)
+{
+	if (s->model->close != NULL && s->fd != -1)
+		s->model->close(s);
+	if (s->fd != -1)
+		close(s->fd);
+	if (s->spare_fd != -1)
+		close(s->spare_fd);
+	if (s->pidfd != -1 && s->pidowner == getpid()) {
+		/* After -u the directory may not let us unlink: empty it then. */
+		if (unlink(s->pidpath) == -1)
+			(void)!ftruncate(s->pidfd, 0);
+		close(s->pidfd);
+	}
+}
+
+int
+server_main(int argc, char **argv, const struct server_model *m)
+{
+	struct server s;
+	char err[NET_ERRLEN], help[128];
+	int found, status = 1;
+
+	log_open(m->name);
+	server_defaults(&s, m);
+	if ((found = server_options(&s, argc, argv, err, sizeof err)) != OPT_END) {
+		snprintf(help, sizeof help, "services: %s\nSee %s(8).\n",
+		    service_names(), m->name);
+		return opt_usage(found, m->synopsis, help, err);
+	}
+	if ((s.pidfile != NULL && pidfile_check(&s, err, sizeof err) == -1) ||
+	    server_open(&s, err, sizeof err) == -1) {
+		log_error("%s", err);
+		return 1;
+	}
+	switch (server_start(&s, &status, err, sizeof err)) {
+	case 1:
+		close(s.fd);
+		close(s.spare_fd);
+		return status;
+	case -1:
+		log_error("%s", err);
+		server_cleanup(&s);
+		return 1;
+	}
+	status = m->run(&s);
+	if (s.verbose)
+		server_summary(&s);
+	server_cleanup(&s);
+	return status;
+}
+
+/* Wait in pselect until lfd is readable, letting the signals in meanwhile. */
+static int
+wait_readable(const struct server *s, int lfd)
+{
+	fd_set rfds;
+
+	if (lfd >= FD_SETSIZE) {
+		errno = EBADF;
+		return -1;
+	}
+	FD_ZERO(&rfds);
+	FD_SET(lfd, &rfds);
+	return pselect(lfd + 1, &rfds, NULL, NULL, NULL, &s->waitmask) == -1 ?
+	    -1 : 0;
+}
+
+/* Say once a minute why connections are being refused. */
+static void
+log_pressure(struct server *s, int why)
+{
+	long long now = now_ms();
+
+	if (s->last_shed_log == 0 || now - s->last_shed_log >= 60000) {
+		log_warning("accept: %s: %s", strerror(why),
+		    why == EMFILE || why == ENFILE ? "shedding connections" :
+		    "waiting");
+		s->last_shed_log = now;
+	}
+}
+
+/* Wait a tenth of a second: nothing better to do while memory is short. */
+static void
+back_off(void)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+
+	nanosleep(&pause, NULL);
+}
+
+/*
+ * Out of descriptors: give up the spare one, accept the pending connection
+ * and close it at once, so that it does not wake us again and again.
+ */
+static void
+shed_connection(struct server *s, int lfd)
+{
+	int fd;
+
+	if (s->spare_fd != -1) {
+		close(s->spare_fd);
+		if ((fd = accept(lfd, NULL, NULL)) != -1)
+			close(fd);
+		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	/* No spare to give up (the system is out, ENFILE): do not spin. */
+	if (s->spare_fd == -1)
+		back_off();
+}
+
+/* Is this accept error one that only means "try again"? (accept(2), Linux) */
+static int
+accept_transient(int e)
+{
+	return e == EAGAIN || e == EWOULDBLOCK || e == ECONNABORTED ||
+	    e == EPROTO || e == ENETDOWN || e == ENOPROTOOPT || e == EHOSTDOWN ||
+	    e == EHOSTUNREACH || e == EOPNOTSUPP || e == ENETUNREACH ||
+	    e == ETIMEDOUT || e == EPERM;
+}
+
+int
+server_accept(struct server *s, int lfd, struct sockaddr *sa, socklen_t *len)
+{
+	socklen_t room = *len;
+	int fd;
+
+	for (;;) {
+		if (s->accept_waits && wait_readable(s, lfd) == -1)
+			return -1;
+		*len = room;
+		fd = accept4(lfd, sa, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd != -1)
+			return fd;
+		/* Not waiting: a caller that polls the listener itself hears "none yet". */
+		if (!s->accept_waits && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -1;
+		if (errno == EMFILE || errno == ENFILE) {
+			log_pressure(s, errno);
+			shed_connection(s, lfd);
+		} else if (errno == ENOBUFS || errno == ENOMEM) {
+			log_pressure(s, errno);
+			back_off();
+		} else if (!accept_transient(errno))
+			return -1;
+	}
+}
+
+int
+server_serve(struct server *s, int fd, const struct sockaddr *peer,
+    socklen_t peerlen)
+{
+	struct conn c;
+	long long start = s->verbose ? now_ms() : 0;
+	int rc;
+
+	conn_init(&c, fd, peer, peerlen, s->timeout * 1000);
+	rc = s->service->stream(&c);
+	close(fd);
+	s->served++;
+	if (rc == SERVICE_REFUSED)
+		log_warning("%s: %s: %s", conn_peer(&c), s->service->name, c.why);
+	else if (s->verbose && rc == SERVICE_FAILED)
+		log_info("%s: %s: %s", conn_peer(&c), s->service->name, c.why);
+	else if (s->verbose)
+		log_info("%s: %s: %llu bytes in, %llu out, %.3f s", conn_peer(&c),
+		    s->service->name, c.bytes_in, c.bytes_out,
+		    (now_ms() - start) / 1000.0);
+	return rc;
+}

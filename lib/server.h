@@ -1,0 +1,114 @@
+/*
+ * server: what every server shares.  The options, parsed once into one
+ * struct; binding; the start-up line; detaching with readiness; the
+ * pidfile; the privilege drop; signals; the accept wrapper; serving one
+ * connection; the summary at exit.  A server's own file gives only its
+ * model, as a struct server_model, and calls server_main.
+ */
+#ifndef TINCAN_SERVER_H
+#define TINCAN_SERVER_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "service.h"
+
+/* The idle limit of a connection when -t is not given, in seconds. */
+#define SERVER_TIMEOUT	300
+
+struct server;
+
+/* One concurrency model: what its file tells server_main. */
+struct server_model {
+	const char	*name;		/* the program, for messages */
+	int		socktype;	/* SOCK_STREAM or SOCK_DGRAM */
+	int		local;		/* 1: Unix-domain addresses, else IP */
+	const char	*default_addr;	/* without an address operand */
+	const char	*options;	/* getopt letters, common and own */
+	const char	*synopsis;	/* the usage line after the name */
+	/* An option of the model's own: 0, or -1 with the reason in why. */
+	int		(*option)(int opt, const char *arg, char *why,
+			    size_t whylen);
+	/* Bind s->fd; NULL: net_listen or net_bind.  0, or -1 with err. */
+	int		(*open)(struct server *s, char *err, size_t errlen);
+	/* Serve until told to stop; returns the exit status. */
+	int		(*run)(struct server *s);
+	/* Undo what open did beyond closing s->fd (a socket file); may be NULL. */
+	void		(*close)(struct server *s);
+};
+
+struct server {
+	const struct server_model *model;
+	/* The command line. */
+	int		family;		/* -4, -6: AF_INET, AF_INET6; else AF_UNSPEC */
+	int		backlog;	/* -b */
+	int		detach;		/* -d */
+	const char	*pidfile;	/* -p */
+	const struct service *service;	/* -s */
+	int		timeout;	/* -t, idle seconds; 0: never */
+	const char	*user;		/* -u */
+	int		verbose;	/* -v */
+	struct addr	addr;		/* the operand */
+	/* What running makes. */
+	int		fd;		/* the listener, or the datagram socket */
+	char		bound[ADDR_STRLEN]; /* the address fd really has */
+	unsigned long long served;	/* connections or datagrams, for -v */
+	int		accept_waits;	/* wait in pselect before accept */
+	sigset_t	waitmask;	/* the mask while waiting: signals let in */
+	int		pidfd;
+	pid_t		pidowner;
+	char		pidpath[PATH_MAX];
+	int		spare_fd;	/* given up to shed a connection at EMFILE */
+	long long	last_shed_log;	/* when the last EMFILE line was logged, ms */
+	int		ready_fd;	/* detaching: tells the parent we are ready */
+};
+
+/* Set by the signal handlers; the models read and clear them. */
+extern volatile sig_atomic_t server_term;	/* SIGTERM and SIGINT received */
+extern volatile sig_atomic_t server_hup;	/* SIGHUP */
+extern volatile sig_atomic_t server_usr1;	/* SIGUSR1 */
+extern volatile sig_atomic_t server_chld;	/* SIGCHLD */
+
+/*
+ * server_main: everything a server does around its model: parse argv, open
+ * the socket, detach, write the pidfile, drop privileges, set up signals,
+ * print the start-up line, run the model, clean up.  Returns the exit
+ * status: 0, 1 for a runtime error, 2 for a usage error.
+ */
+int	server_main(int argc, char **argv, const struct server_model *m);
+
+/*
+ * server_accept: the next connection on lfd, non-blocking and
+ * close-on-exec, its peer in *sa and *len.  With s->accept_waits it first
+ * waits in pselect, where the blocked signals are let in; otherwise it
+ * blocks in accept, and the caller leaves the signals unblocked.  Transient
+ * errors are retried quietly; at EMFILE or ENFILE the pending connection is
+ * shed with a spare descriptor, logged at most once a minute.  Returns the
+ * descriptor, or -1 with errno: EINTR when a signal came (see the flags).
+ */
+int	server_accept(struct server *s, int lfd, struct sockaddr *sa,
+	    socklen_t *len);
+
+/*
+ * server_serve: run the service on the connection fd from peer, bounded by
+ * -t, then close fd and count it.  Logs a line under -v, and a warning when
+ * the client broke the protocol.  Returns what the service returned.
+ */
+int	server_serve(struct server *s, int fd, const struct sockaddr *peer,
+	    socklen_t peerlen);
+
+/*
+ * server_wait_signal: sleep until a signal the server handles comes in.
+ * For a model that has nothing to do until then (a full forkd).
+ */
+void	server_wait_signal(const struct server *s);
+
+/* server_unblock_signals: let the handled signals in at any time (a pool child). */
+void	server_unblock_signals(const struct server *s);
+
+
+#endif

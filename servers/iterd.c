@@ -1,0 +1,49 @@
+/*
+ * iterd: the iterative server.  One process, one connection at a time:
+ * accept, serve, close, repeat.  While it serves one client the others wait
+ * in the listen queue; that is the whole model, and its weakness.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+static int
+iterd_run(struct server *s)
+{
+	struct sockaddr_storage peer;
+	socklen_t len;
+	int fd;
+
+	while (!server_term) {
+		len = sizeof peer;
+		fd = server_accept(s, s->fd, (struct sockaddr *)&peer, &len);
+		if (fd == -1 && errno == EINTR)
+			continue;
+		if (fd == -1) {
+			log_error("accept: %s", strerror(errno));
+			return 1;
+		}
+		server_serve(s, fd, (struct sockaddr *)&peer, len);
+	}
+	return 0;
+}
+
+static const struct server_model iterd = {
+	.name = "iterd",
+	.socktype = SOCK_STREAM,
+	.default_addr = "9877",
+	.options = "46b:dp:s:t:u:v",
+	.synopsis = "[-46dhVv] [-b backlog] [-p pidfile] [-s service] "
+	    "[-t timeout] [-u user] [address]",
+	.run = iterd_run,
+};
+
+int
+main(int argc, char **argv)
+{
+	return server_main(argc, argv, &iterd);
+}

@@ -1,0 +1,175 @@
+# tests/lib.sh: what every script test shares.  Source it first.
+#
+# A test starts programs of the suite with `run` (in the foreground) and
+# `start_server` (in the background, its port read from the start-up line),
+# stops servers by pid with `stop_server`, and says `fail` on the first
+# behaviour that is wrong.  Everything it started is killed, and its
+# scratch directory removed, when it exits.  With TINCAN_VALGRIND set, every
+# program runs under valgrind memcheck and any error fails the test.
+set -u
+
+: "${TOP_BUILDDIR:?run the tests through make check}"
+: "${TOP_SRCDIR:=$TOP_BUILDDIR}"
+
+# Seconds a whole test may take before the watchdog ends it.
+TEST_LIMIT=${TEST_LIMIT:-300}
+# Seconds to wait for a server's start-up line; valgrind starts slowly.
+START_LIMIT=20
+if [ -n "${TINCAN_VALGRIND:-}" ]; then
+	[ -n "${VALGRIND:-}" ] || { echo "SKIP: valgrind not found"; exit 77; }
+	TEST_LIMIT=$((TEST_LIMIT * 3))
+	START_LIMIT=60
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/tincan-test.XXXXXX")
+STARTED=""		# pids of what the test started, for the final sweep
+
+# The path of a program of the suite.
+prog_path() {
+	if [ -x "$TOP_BUILDDIR/servers/$1" ]; then
+		echo "$TOP_BUILDDIR/servers/$1"
+	else
+		echo "$TOP_BUILDDIR/clients/$1"
+	fi
+}
+
+# The command line that runs program $1, under valgrind if asked, into CMD.
+command_for() {
+	local prog=$1
+	CMD=()
+	if [ -n "${TINCAN_VALGRIND:-}" ]; then
+		CMD=("$VALGRIND" -q --error-exitcode=99 --leak-check=full
+		    --errors-for-leak-kinds=definite,indirect
+		    --show-leak-kinds=definite,indirect
+		    "--log-file=$T/vg.$prog.%p")
+	fi
+	CMD+=("$(prog_path "$prog")")
+}
+
+# run PROG ARGS...: run a program of the suite in the foreground, bounded
+# in time; its exit status is the function's.
+run() {
+	local prog=$1
+	shift
+	command_for "$prog"
+	timeout -k 5 "${RUN_LIMIT:-60}" "${CMD[@]}" "$@"
+}
+
+# start_server PROG ARGS...: start a server in the background and wait for
+# its start-up line.  Sets SERVER_PID, SERVER_PORT (the port it really bound)
+# and SERVER_ERR (the file its standard error goes to); its standard output
+# goes to $SERVER_ERR.out.
+start_server() {
+	local prog=$1 i
+	shift
+	SERVER_ERR="$T/$prog.$RANDOM.err"
+	command_for "$prog"
+	"${CMD[@]}" "$@" >"$SERVER_ERR.out" 2>"$SERVER_ERR" &
+	SERVER_PID=$!
+	STARTED="$STARTED $SERVER_PID"
+	for ((i = 0; i < START_LIMIT * 10; i++)); do
+		grep -q 'listening on' "$SERVER_ERR" && break
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q 'listening on' "$SERVER_ERR" ||
+	    fail "$prog did not start: $(cat "$SERVER_ERR")"
+	SERVER_PORT=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\) (.*/\1/p' "$SERVER_ERR" | head -n 1)
+}
+
+# wait_gone PID [SECONDS]: wait, bounded, until no process PID exists.
+wait_gone() {
+	local i
+	for ((i = 0; i < ${2:-10} * 20; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# stop_server PID [SIGNAL]: signal a server started here (TERM by default),
+# wait for it, bounded, and fail unless it exits 0.
+stop_server() {
+	local pid=$1 sig=${2:-TERM} status
+	kill "-$sig" "$pid" 2>/dev/null || fail "server $pid is not running"
+	wait_gone "$pid" 20 || fail "server $pid still running 20 s after SIG$sig"
+	wait "$pid"
+	status=$?
+	[ "$status" -eq 0 ] || fail "server $pid exited $status after SIG$sig"
+}
+
+# wait_for FILE PATTERN [SECONDS]: wait, bounded, until FILE holds PATTERN.
+wait_for() {
+	local i
+	for ((i = 0; i < ${3:-10} * 20; i++)); do
+		grep -q -e "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+# Any valgrind error in any program the test ran fails the test.
+valgrind_verdict() {
+	local log bad=0
+	for log in "$T"/vg.*; do
+		[ -s "$log" ] || continue
+		echo "valgrind found errors ($log):" >&2
+		cat "$log" >&2
+		bad=1
+	done
+	return $bad
+}
+
+# Is PID still a program of this build?  A pid that was not our child may
+# have been reused by now; only ours are killed.
+ours() {
+	tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -q -F "$TOP_BUILDDIR/"
+}
+
+finish() {
+	local status=$? pid
+	trap - EXIT
+	if [ -n "${WATCHDOG:-}" ]; then
+		kill "$WATCHDOG" 2>/dev/null
+		wait "$WATCHDOG" 2>/dev/null
+	fi
+	# Our own children cannot have been reused: they are not reaped yet.
+	for pid in $(jobs -p); do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in $STARTED; do
+		ours "$pid" && kill -KILL "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ -n "${TINCAN_VALGRIND:-}" ] && ! valgrind_verdict; then
+		status=1
+	fi
+	rm -rf "$T"
+	exit "$status"
+}
+trap finish EXIT
+trap 'fail "interrupted"' INT TERM
+
+# track PID: kill PID too when the test ends (a helper started with &).
+track() {
+	STARTED="$STARTED $1"
+}
+
+# The watchdog: a test that hangs is ended, and fails.  Stopped, it takes
+# its sleep with it.
+(
+	trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+	sleep "$TEST_LIMIT" &
+	nap=$!
+	wait "$nap" && kill -TERM $$
+) >/dev/null 2>&1 &
+WATCHDOG=$!
