@@ -7,8 +7,8 @@
 
 #include "io.h"
 
-static long long
-now_ms(void)
+long long
+io_now_ms(void)
 {
 	struct timespec ts;
 
@@ -20,11 +20,11 @@ int
 io_wait(int fd, short events, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = io_now_ms() + timeout_ms;
 	int rc;
 
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - io_now_ms();
 
 		if (timeout_ms <= 0)
 			left = -1;

@@ -13,6 +13,9 @@
  * function returns -1 with errno ETIMEDOUT.
  */
 
+/* io_now_ms: milliseconds on the monotonic clock, for deadlines. */
+long long io_now_ms(void);
+
 /* io_wait: poll fd for events.  Returns 0 when ready, -1 with errno. */
 int	io_wait(int fd, short events, int timeout_ms);
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "net.h"
 
 static void
@@ -154,22 +155,12 @@ net_listen(const struct addr *a, int family, int backlog, int flags, char *err,
 	return fd;
 }
 
-/* Milliseconds on the monotonic clock. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* connect, bounded by timeout_ms when it is positive. */
 static int
 connect_within(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = io_now_ms() + timeout_ms;
 	socklen_t errlen = sizeof(int);
 	int rc, soerr = 0;
 
@@ -179,7 +170,7 @@ connect_within(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
 		return -1;
 	/* A Unix listener with a full queue says EAGAIN: ask again, a while. */
 	while ((rc = connect(fd, sa, len)) == -1 && errno == EAGAIN &&
-	    now_ms() < deadline)
+	    io_now_ms() < deadline)
 		poll(NULL, 0, 10);
 	if (rc == 0)
 		return net_set_nonblock(fd, 0);
@@ -188,7 +179,7 @@ connect_within(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
 	if (errno != EINPROGRESS)
 		return -1;
 	do {
-		long long left = deadline - now_ms();
+		long long left = deadline - io_now_ms();
 
 		rc = poll(&pfd, 1, left > 0 ? (int)left : 0);
 	} while (rc == -1 && errno == EINTR);

@@ -17,21 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "opt.h"
 #include "server.h"
 
 volatile sig_atomic_t server_term, server_hup, server_usr1, server_chld;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 server_defaults(struct server *s, const struct server_model *m)
@@ -155,7 +147,9 @@ server_open(struct server *s, char *err, size_t errlen)
 		s->fd = net_bind(&s->addr, s->family, SOCK_DGRAM, 0, err, errlen);
 	if (s->fd == -1)
 		return -1;
-	if (s->model->socktype == SOCK_STREAM && net_set_nonblock(s->fd, 1) == -1) {
+	/* server_accept waits in pselect, then takes what is there. */
+	if (s->model->open == NULL && s->model->socktype == SOCK_STREAM &&
+	    net_set_nonblock(s->fd, 1) == -1) {
 		snprintf(err, errlen, "listener: %s", strerror(errno));
 		return -1;
 	}
@@ -311,6 +305,32 @@ signals_install(struct server *s)
 	sigprocmask(SIG_BLOCK, &block, &s->waitmask);
 }
 
+int
+server_reap(void (*gone)(pid_t pid, int badly, void *ctx), void *ctx)
+{
+	int status, badly, n = 0;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return n;
+		n++;
+		badly = 1;
+		if (WIFSIGNALED(status))
+			log_warning("child pid %ld killed by signal %d", (long)pid,
+			    WTERMSIG(status));
+		else if (WEXITSTATUS(status) != 0)
+			log_warning("child pid %ld exited %d", (long)pid,
+			    WEXITSTATUS(status));
+		else
+			badly = 0;
+		gone(pid, badly, ctx);
+	}
+}
+
 void
 server_wait_signal(const struct server *s)
 {
@@ -454,14 +474,14 @@ int
 server_main(int argc, char **argv, const struct server_model *m)
 {
 	struct server s;
-	char err[NET_ERRLEN], help[128];
+	char err[NET_ERRLEN], help[256];
 	int found, status = 1;
 
 	log_open(m->name);
 	server_defaults(&s, m);
 	if ((found = server_options(&s, argc, argv, err, sizeof err)) != OPT_END) {
-		snprintf(help, sizeof help, "services: %s\nSee %s(8).\n",
-		    service_names(), m->name);
+		snprintf(help, sizeof help, "services: %s\n%sSee %s(8).\n",
+		    service_names(), m->help != NULL ? m->help : "", m->name);
 		return opt_usage(found, m->synopsis, help, err);
 	}
 	if ((s.pidfile != NULL && pidfile_check(&s, err, sizeof err) == -1) ||
@@ -506,7 +526,7 @@ wait_readable(const struct server *s, int lfd)
 static void
 log_pressure(struct server *s, int why)
 {
-	long long now = now_ms();
+	long long now = io_now_ms();
 
 	if (s->last_shed_log == 0 || now - s->last_shed_log >= 60000) {
 		log_warning("accept: %s: %s", strerror(why),
@@ -587,7 +607,7 @@ server_serve(struct server *s, int fd, const struct sockaddr *peer,
     socklen_t peerlen)
 {
 	struct conn c;
-	long long start = s->verbose ? now_ms() : 0;
+	long long start = s->verbose ? io_now_ms() : 0;
 	int rc;
 
 	conn_init(&c, fd, peer, peerlen, s->timeout * 1000);
@@ -601,6 +621,6 @@ server_serve(struct server *s, int fd, const struct sockaddr *peer,
 	else if (s->verbose)
 		log_info("%s: %s: %llu bytes in, %llu out, %.3f s", conn_peer(&c),
 		    s->service->name, c.bytes_in, c.bytes_out,
-		    (now_ms() - start) / 1000.0);
+		    (io_now_ms() - start) / 1000.0);
 	return rc;
 }

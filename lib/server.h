@@ -30,10 +30,15 @@ struct server_model {
 	const char	*default_addr;	/* without an address operand */
 	const char	*options;	/* getopt letters, common and own */
 	const char	*synopsis;	/* the usage line after the name */
+	const char	*help;		/* more lines for --help; may be NULL */
 	/* An option of the model's own: 0, or -1 with the reason in why. */
 	int		(*option)(int opt, const char *arg, char *why,
 			    size_t whylen);
-	/* Bind s->fd; NULL: net_listen or net_bind.  0, or -1 with err. */
+	/*
+	 * Bind s->fd, blocking or not as the model needs; NULL: net_listen
+	 * (made non-blocking, for server_accept to wait in pselect) or
+	 * net_bind.  0, or -1 with err.
+	 */
 	int		(*open)(struct server *s, char *err, size_t errlen);
 	/* Serve until told to stop; returns the exit status. */
 	int		(*run)(struct server *s);
@@ -100,6 +105,14 @@ int	server_accept(struct server *s, int lfd, struct sockaddr *sa,
  */
 int	server_serve(struct server *s, int fd, const struct sockaddr *peer,
 	    socklen_t peerlen);
+
+/*
+ * server_reap: reap every child that has exited, without waiting, retrying
+ * EINTR; log one that was killed by a signal or exited non-zero, and call
+ * gone(pid, badly, ctx) for each (badly: it did not exit 0).  Returns how
+ * many were reaped.
+ */
+int	server_reap(void (*gone)(pid_t pid, int badly, void *ctx), void *ctx);
 
 /*
  * server_wait_signal: sleep until a signal the server handles comes in.

@@ -102,15 +102,6 @@ service_daytime(char *buf, size_t size)
 /* How long a server that closes first still reads what the client sends. */
 #define LINGER_MS	2000
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * The server closes first: end our side, then read and drop what the
  * client still sends, for a moment, so that unread input does not make the
@@ -120,12 +111,12 @@ now_ms(void)
 static void
 conn_linger(struct conn *c)
 {
-	long long deadline = now_ms() + LINGER_MS;
+	long long deadline = io_now_ms() + LINGER_MS;
 	char buf[4096];
 	long long left;
 
 	shutdown(c->fd, SHUT_WR);
-	while ((left = deadline - now_ms()) > 0 &&
+	while ((left = deadline - io_now_ms()) > 0 &&
 	    io_read(c->fd, buf, sizeof buf, (int)left) > 0)
 		continue;
 }

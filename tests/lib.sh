@@ -64,6 +64,8 @@ start_server() {
 	shift
 	SERVER_ERR="$T/$prog.$RANDOM.err"
 	command_for "$prog"
+	# SERVER_SETSID: the server leads a process group of its own.
+	[ -n "${SERVER_SETSID:-}" ] && CMD=(setsid "${CMD[@]}")
 	"${CMD[@]}" "$@" >"$SERVER_ERR.out" 2>"$SERVER_ERR" &
 	SERVER_PID=$!
 	STARTED="$STARTED $SERVER_PID"
@@ -158,6 +160,84 @@ finish() {
 }
 trap finish EXIT
 trap 'fail "interrupted"' INT TERM
+
+# hold_client NAME PORT: a client (tests/hold.py) that is served once and
+# then keeps its connection open until release_client NAME.  Sets HELD_PID.
+hold_client() {
+	python3 "$TOP_SRCDIR/tests/hold.py" "$2" "$T/$1" &
+	HELD_PID=$!
+	eval "HELD_$1=$HELD_PID"
+	wait_for_file "$T/$1.held" || fail "client $1 was not served"
+}
+
+# release_client NAME: let client NAME say its last line; its exit status.
+release_client() {
+	local pid
+	eval "pid=\$HELD_$1"
+	touch "$T/$1.release"
+	wait "$pid"
+}
+
+# wait_for_file FILE [SECONDS]: wait, bounded, until FILE exists.
+wait_for_file() {
+	local i
+	for ((i = 0; i < ${2:-10} * 20; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# children_of PID: how many processes PID has as parent.
+children_of() {
+	pgrep -P "$1" | wc -l
+}
+
+# burst PORT ARGS...: tests/burst.py against PORT; its output in $T/burst.out.
+burst() {
+	local port=$1
+	shift
+	python3 "$TOP_SRCDIR/tests/burst.py" "$@" "$port" >"$T/burst.out" 2>&1
+}
+
+# daemon_round_trip PROG ARGS...: "PROG -d -p FILE ARGS 127.0.0.1:0" returns
+# once the daemon answers; SIGTERM then removes the pidfile and leaves no
+# process of the daemon's session.
+daemon_round_trip() {
+	local prog=$1 pid port
+	shift
+	run "$prog" -d -p "$T/$prog.pid" "$@" 127.0.0.1:0 2>"$T/start.err" ||
+	    fail "$prog -d exited $?: $(cat "$T/start.err")"
+	pid=$(cat "$T/$prog.pid")
+	track "$pid"
+	port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) (tcp, echo)$/\1/p' "$T/start.err")
+	[ "$(echo daemon | run tcpcli "127.0.0.1:$port")" = daemon ] || fail "the $prog daemon did not answer"
+	kill -TERM "$pid"
+	wait_gone "$pid" 20 || fail "the $prog daemon is still running after SIGTERM"
+	[ ! -e "$T/$prog.pid" ] || fail "the pidfile of $prog is still there"
+	pgrep -s "$pid" >/dev/null && fail "a process of the $prog daemon's session is left"
+	return 0
+}
+
+# term_with_clients PROG ARGS...: two clients connected to "PROG ARGS
+# 127.0.0.1:0" when it gets SIGTERM finish their exchange; then it exits 0
+# and no process of its group is left.
+term_with_clients() {
+	local prog=$1
+	shift
+	SERVER_SETSID=1 start_server "$prog" "$@" 127.0.0.1:0
+	hold_client a "$SERVER_PORT"
+	hold_client b "$SERVER_PORT"
+	kill -TERM "$SERVER_PID"
+	sleep 0.5
+	kill -0 "$SERVER_PID" 2>/dev/null || fail "$prog left with clients connected"
+	release_client a || fail "client a was cut off by SIGTERM"
+	release_client b || fail "client b was cut off by SIGTERM"
+	wait_gone "$SERVER_PID" 20 || fail "$prog still running after its clients left"
+	wait "$SERVER_PID" || fail "$prog exited $? after SIGTERM"
+	pgrep -g "$SERVER_PID" >/dev/null && fail "a process of $prog's group is left"
+	return 0
+}
 
 # track PID: kill PID too when the test ends (a helper started with &).
 track() {

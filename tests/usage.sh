@@ -16,7 +16,7 @@ expect_usage() {
 	[ ! -s "$T/out" ] || fail "'$*' wrote to standard output"
 }
 
-for prog in iterd tcpcli; do
+for prog in iterd forkd preforkd tcpcli; do
 	expect_usage "$prog: bad address '70000': port out of range" $prog 70000
 	expect_usage "$prog: bad address '65536': port out of range" $prog 65536
 	expect_usage "$prog: bad address '-1': port out of range" $prog -- -1
@@ -42,6 +42,11 @@ expect_usage "iterd: unknown service 'nope' (echo, discard, daytime, chargen, be
 expect_usage "iterd: -b 0: too small (1 to 65535)" iterd -b 0
 expect_usage "iterd: bad address '/$(printf 'p%.0s' {1..107})': Unix path too long (max 107 bytes)" \
     iterd "/$(printf 'p%.0s' {1..107})"
+expect_usage "forkd: -m 0: too small (1 to 65536)" forkd -m 0
+expect_usage "preforkd: unknown strategy 'nope' (none, fcntl, mutex, pass, reuseport)" preforkd -l nope
+expect_usage "preforkd: -n 0: too small (1 to 1024)" preforkd -n 0
+expect_usage "preforkd: -r -1: too small (0 to 1000000000)" preforkd -r -1
+expect_usage "preforkd: option '-l' needs a value" preforkd -l
 expect_usage "resolve: -r and -s exclude each other" resolve -r -s echo
 expect_usage "resolve: unknown option '-t'" resolve -t
 ok "usage errors exit 2 with the exact message"

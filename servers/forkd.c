@@ -1,0 +1,154 @@
+/*
+ * forkd: a process per connection.  The parent only accepts, forks and
+ * reaps; each child serves its one client and exits.  At -m children the
+ * parent stops accepting until one exits: the pending clients wait in the
+ * listen queue, not in a connection that is accepted and closed.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "opt.h"
+#include "server.h"
+
+#define FORKD_MAX	256	/* -m: children at once */
+#define FORK_TRIES	10	/* out of processes: tries before a client is let go */
+
+static long long max_children = FORKD_MAX;
+
+/* The children alive, packed at the front, so that a second SIGTERM can end them. */
+static pid_t *children;
+static long long nchildren;
+
+static int
+forkd_option(int opt, const char *arg, char *why, size_t whylen)
+{
+	return opt_num(opt, arg, 1, 65536, &max_children, why, whylen);
+}
+
+/* A child has been reaped: forget it. */
+static void
+child_gone(pid_t pid, int badly, void *ctx)
+{
+	long long i;
+
+	(void)badly, (void)ctx;
+	for (i = 0; i < nchildren; i++)
+		if (children[i] == pid) {
+			children[i] = children[--nchildren];
+			return;
+		}
+}
+
+/* The second SIGTERM: the children are not waited for any more. */
+static void
+kill_children(void)
+{
+	long long i;
+
+	for (i = 0; i < nchildren; i++)
+		kill(children[i], SIGKILL);
+}
+
+/* fork, and when there are no processes to be had, wait and try again. */
+static pid_t
+fork_patiently(void)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	pid_t pid;
+	int tries;
+
+	for (tries = 1; (pid = fork()) == -1 && tries < FORK_TRIES; tries++) {
+		if (tries == 1)
+			log_error("fork: %s; trying again", strerror(errno));
+		nanosleep(&pause, NULL);
+	}
+	return pid;
+}
+
+/* Serve one connection in a child of its own. */
+static void
+spawn(struct server *s, int fd, const struct sockaddr *peer, socklen_t len)
+{
+	pid_t pid = fork_patiently();
+
+	if (pid == 0) {
+		/*
+		 * The child keeps the parent's blocked signals: a SIGINT or
+		 * SIGTERM to the whole group lets it finish its client.
+		 */
+		close(s->fd);
+		server_serve(s, fd, peer, len);
+		_exit(0);
+	}
+	close(fd);
+	if (pid == -1) {
+		log_error("fork: %s; a client was let go", strerror(errno));
+		return;
+	}
+	children[nchildren++] = pid;
+	s->served++;
+}
+
+static int
+forkd_run(struct server *s)
+{
+	struct sockaddr_storage peer;
+	socklen_t len;
+	int fd, killed = 0, failed = 0;
+
+	if ((children = calloc((size_t)max_children, sizeof *children)) == NULL) {
+		log_error("children: %s", strerror(errno));
+		return 1;
+	}
+	/* Until told to stop, and then until every child is gone. */
+	while (!(server_term || failed) || nchildren > 0) {
+		if (server_chld) {
+			server_chld = 0;
+			server_reap(child_gone, NULL);
+			continue;
+		}
+		if (server_term > 1 && !killed) {
+			kill_children();
+			killed = 1;
+		}
+		if (server_term || failed || nchildren >= max_children) {
+			server_wait_signal(s);
+			continue;
+		}
+		len = sizeof peer;
+		fd = server_accept(s, s->fd, (struct sockaddr *)&peer, &len);
+		if (fd != -1)
+			spawn(s, fd, (struct sockaddr *)&peer, len);
+		else if (errno != EINTR) {
+			log_error("accept: %s; waiting for the children", strerror(errno));
+			failed = 1;
+		}
+	}
+	free(children);
+	return failed;
+}
+
+static const struct server_model forkd = {
+	.name = "forkd",
+	.socktype = SOCK_STREAM,
+	.default_addr = "9877",
+	.options = "46b:dm:p:s:t:u:v",
+	.synopsis = "[-46dhVv] [-b backlog] [-m max] [-p pidfile] [-s service] "
+	    "[-t timeout] [-u user] [address]",
+	.option = forkd_option,
+	.run = forkd_run,
+};
+
+int
+main(int argc, char **argv)
+{
+	return server_main(argc, argv, &forkd);
+}

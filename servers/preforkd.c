@@ -1,0 +1,488 @@
+/*
+ * preforkd: a pool of preforked children.  The parent starts -n children
+ * and then only keeps the pool whole: it replaces a child that dies (with a
+ * growing delay for one that dies at once), replaces them all on SIGHUP,
+ * and reports how the connections spread over them on SIGUSR1 and at exit.
+ * Each child accepts and serves connections itself, taking turns at accept
+ * by the strategy of -l (preforkd-accept.c); after -r connections it exits
+ * and is replaced.
+ */
+#define _DEFAULT_SOURCE		/* MAP_ANONYMOUS */
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "log.h"
+#include "net.h"
+#include "opt.h"
+#include "preforkd.h"
+
+#define PREFORKD_CHILDREN	8	/* -n */
+#define PREFORKD_STRATEGY	"none"	/* -l */
+#define RESPAWN_FIRST_MS	100	/* the delay for a child that died at once */
+#define RESPAWN_MAX_MS		10000	/* ... doubled each time, up to this */
+#define DIED_YOUNG_MS		1000	/* a child that lived less died "at once" */
+#define NUDGE_MS		200	/* how often children told to stop are told again */
+
+static struct {
+	long long		children;	/* -n */
+	const struct strategy	*strategy;	/* -l */
+	long long		requests;	/* -r, 0: never replaced */
+} opts = { PREFORKD_CHILDREN, NULL, 0 };
+
+/* What the parent alone knows of a slot. */
+struct slot {
+	pid_t		pid;		/* its child, 0 while there is none */
+	pid_t		last_pid;	/* for the report, once it is gone */
+	long long	started_ms;
+	long long	delay_ms;	/* before the next child, after early deaths */
+	long long	respawn_ms;	/* when to start it; 0: not waiting */
+};
+
+static struct slot *slots;
+/* Children replaced on SIGHUP that are still finishing their connection. */
+static pid_t *retiring;
+static int nretiring, retiring_room;
+
+static int
+preforkd_option(int opt, const char *arg, char *why, size_t whylen)
+{
+	switch (opt) {
+	case 'n':
+		return opt_num(opt, arg, 1, 1024, &opts.children, why, whylen);
+	case 'r':
+		return opt_num(opt, arg, 0, 1000000000, &opts.requests, why, whylen);
+	default:
+		if ((opts.strategy = strategy_find(arg)) == NULL) {
+			snprintf(why, whylen, "unknown strategy '%s' (%s)", arg,
+			    strategy_names());
+			return -1;
+		}
+		return 0;
+	}
+}
+
+static struct pool pool;
+
+static int pool_open(struct pool *p, struct server *s, char *err, size_t errlen);
+
+/*
+ * Before the server detaches or drops privileges: the listener (with
+ * reuseport, carrying SO_REUSEPORT from the start) and the pool, so that
+ * what fails is said on the terminal and a -u user need not bind.
+ */
+static int
+preforkd_open(struct server *s, char *err, size_t errlen)
+{
+	int flags;
+
+	if (opts.strategy == NULL)
+		opts.strategy = strategy_find(PREFORKD_STRATEGY);
+	flags = opts.strategy == strategy_find("reuseport") ? NET_REUSEPORT : 0;
+	s->fd = net_listen(&s->addr, s->family, s->backlog, flags, err, errlen);
+	if (s->fd == -1)
+		return -1;
+	return pool_open(&pool, s, err, errlen);
+}
+
+/* Has a child served its -r connections? */
+static int
+served_enough(long long served)
+{
+	return opts.requests != 0 && served >= opts.requests;
+}
+
+/* A child's life: take a connection, serve it, count it; until told to stop. */
+static void
+child_main(struct pool *p, int i)
+{
+	struct server *s = p->server;
+	struct sockaddr_storage peer;
+	long long served = 0;
+	socklen_t len;
+	int fd;
+
+	/* Let SIGTERM in at any time: it interrupts a wait in accept. */
+	server_unblock_signals(s);
+	if (p->strategy->child_init != NULL)
+		p->strategy->child_init(p, i);
+	while (!server_term && !served_enough(served)) {
+		len = sizeof peer;
+		fd = p->strategy->take(p, i, (struct sockaddr *)&peer, &len);
+		if (fd == -1 && errno == ESHUTDOWN)
+			break;
+		if (fd == -1 && errno != EINTR) {
+			log_error("child %d: accept: %s", i, strerror(errno));
+			_exit(1);
+		}
+		if (fd == -1)
+			continue;
+		server_serve(s, fd, (struct sockaddr *)&peer, len);
+		atomic_fetch_add(&p->shared->slot[i].served, 1);
+		served++;
+		/* Not "idle" if about to exit: pass would hand us a lost client. */
+		if (p->strategy->done != NULL && !served_enough(served))
+			p->strategy->done(p, i);
+	}
+	_exit(0);
+}
+
+/* Start the child of slot i.  0, or -1 if it could not be forked. */
+static int
+spawn(struct pool *p, int i)
+{
+	char err[256];
+	pid_t pid;
+
+	slots[i].respawn_ms = 0;
+	if (p->strategy->prepare != NULL && p->strategy->prepare(p, i, err,
+	    sizeof err) == -1) {
+		log_error("child %d: %s", i, err);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		log_error("fork: %s", strerror(errno));
+		if (p->strategy->release != NULL)
+			p->strategy->release(p, i);
+		return -1;
+	}
+	if (pid == 0)
+		child_main(p, i);
+	if (p->strategy->started != NULL)
+		p->strategy->started(p, i);
+	slots[i].pid = slots[i].last_pid = pid;
+	slots[i].started_ms = io_now_ms();
+	return 0;
+}
+
+/* The next delay for slot i: doubled from 100 ms, up to 10 s. */
+static void
+back_off(int i)
+{
+	long long d = slots[i].delay_ms;
+
+	slots[i].delay_ms = d == 0 ? RESPAWN_FIRST_MS :
+	    d * 2 > RESPAWN_MAX_MS ? RESPAWN_MAX_MS : d * 2;
+	slots[i].respawn_ms = io_now_ms() + slots[i].delay_ms;
+}
+
+/* Start the child of slot i now; if that fails, try again after a delay. */
+static void
+start_or_wait(struct pool *p, int i)
+{
+	if (spawn(p, i) == -1)
+		back_off(i);
+}
+
+/*
+ * Fill slot i again: at once after a child that lived or exited as asked
+ * (-r), later and later after children that keep dying young.
+ */
+static void
+schedule(struct pool *p, int i, int died_badly)
+{
+	if (died_badly && io_now_ms() - slots[i].started_ms < DIED_YOUNG_MS) {
+		back_off(i);
+		return;
+	}
+	slots[i].delay_ms = 0;
+	start_or_wait(p, i);
+}
+
+/* Forget a retiring child that has exited; 1 if pid was one. */
+static int
+retire_done(pid_t pid)
+{
+	int k;
+
+	for (k = 0; k < nretiring; k++)
+		if (retiring[k] == pid) {
+			retiring[k] = retiring[--nretiring];
+			return 1;
+		}
+	return 0;
+}
+
+/* A child has been reaped: free its slot and, unless stopping, fill it again. */
+static void
+child_gone(pid_t pid, int badly, void *ctx)
+{
+	struct pool *p = ctx;
+	int i;
+
+	if (retire_done(pid))
+		return;
+	for (i = 0; i < p->nslots && slots[i].pid != pid; i++)
+		continue;
+	if (i == p->nslots)
+		return;
+	slots[i].pid = 0;
+	if (p->server->verbose && !server_term)
+		log_info("child %d pid %ld gone; replacing it", i, (long)pid);
+	/* It may have died in the lock; the kernel or the robust mutex freed it. */
+	atomic_store(&p->shared->slot[i].holds_lock, 0);
+	if (p->strategy->release != NULL)
+		p->strategy->release(p, i);
+	if (!server_term)
+		schedule(p, i, badly);
+}
+
+/* Start the slots whose delay has passed. */
+static void
+respawn_due(struct pool *p)
+{
+	long long now = io_now_ms();
+	int i;
+
+	for (i = 0; i < p->nslots; i++)
+		if (slots[i].pid == 0 && slots[i].respawn_ms != 0 &&
+		    slots[i].respawn_ms <= now)
+			start_or_wait(p, i);
+}
+
+/* Ask a child to finish: a closed pair (pass) or SIGTERM (the others). */
+static void
+ask_to_stop(struct pool *p, int i, pid_t pid)
+{
+	if (p->strategy->release != NULL)
+		p->strategy->release(p, i);
+	else
+		kill(pid, SIGTERM);
+}
+
+/* SIGHUP: every child is told to finish and a new one takes its slot at once. */
+static void
+replace_all(struct pool *p)
+{
+	int i;
+
+	for (i = 0; i < p->nslots; i++) {
+		if (slots[i].pid == 0)
+			continue;
+		if (nretiring == retiring_room) {
+			retiring_room = retiring_room ? retiring_room * 2 : p->nslots;
+			retiring = realloc(retiring, (size_t)retiring_room * sizeof *retiring);
+			if (retiring == NULL) {
+				log_error("SIGHUP: %s", strerror(errno));
+				exit(1);
+			}
+		}
+		retiring[nretiring++] = slots[i].pid;
+		ask_to_stop(p, i, slots[i].pid);
+		slots[i].pid = 0;
+		start_or_wait(p, i);
+	}
+}
+
+/* "child 3 pid 4242: 1250 connections", a line per slot, then the total. */
+static unsigned long long
+report(const struct pool *p)
+{
+	unsigned long long n, total = 0;
+	int i;
+
+	for (i = 0; i < p->nslots; i++) {
+		n = atomic_load(&p->shared->slot[i].served);
+		total += n;
+		log_info("child %d pid %ld: %llu connection%s%s", i,
+		    (long)slots[i].last_pid, n, n == 1 ? "" : "s",
+		    atomic_load(&p->shared->slot[i].holds_lock) ?
+		    " (holds the accept lock)" : "");
+	}
+	log_info("%llu connection%s in all, %s strategy", total,
+	    total == 1 ? "" : "s", p->strategy->name);
+	return total;
+}
+
+/* Signal every child still alive, retiring ones too. */
+static int
+signal_children(const struct pool *p, int sig)
+{
+	int i, alive = nretiring;
+
+	for (i = 0; i < p->nslots; i++)
+		if (slots[i].pid != 0) {
+			kill(slots[i].pid, sig);
+			alive++;
+		}
+	for (i = 0; i < nretiring; i++)
+		kill(retiring[i], sig);
+	return alive;
+}
+
+/* Tell the children replaced on SIGHUP again: a SIGTERM may land just before accept. */
+static void
+nudge_retiring(const struct pool *p)
+{
+	int i;
+
+	if (p->strategy->release != NULL)
+		return;		/* pass: the closed pair is told once and for all */
+	for (i = 0; i < nretiring; i++)
+		kill(retiring[i], SIGTERM);
+}
+
+/* Wait for a signal, at most ms; the strategy may work meanwhile. */
+static void
+parent_wait(struct pool *p, long long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	if (p->strategy->parent_wait != NULL)
+		p->strategy->parent_wait(p, ms < 0 ? NULL : &ts);
+	else
+		pselect(0, NULL, NULL, NULL, ms < 0 ? NULL : &ts, &p->server->waitmask);
+}
+
+/* How long the parent may sleep: until the next respawn or nudge is due. */
+static long long
+next_wake(const struct pool *p, int stopping)
+{
+	long long now = io_now_ms(), wake = -1;
+	int i;
+
+	if (stopping || nretiring > 0)
+		wake = NUDGE_MS;
+	for (i = 0; i < p->nslots; i++)
+		if (slots[i].pid == 0 && slots[i].respawn_ms != 0 && !stopping) {
+			long long in = slots[i].respawn_ms - now;
+
+			in = in < 0 ? 0 : in;
+			if (wake < 0 || in < wake)
+				wake = in;
+		}
+	return wake;
+}
+
+/* Stop: every child told to finish, told again until gone; a second SIGTERM kills. */
+static void
+stop_pool(struct pool *p)
+{
+	int i;
+
+	for (i = 0; i < p->nslots; i++)
+		if (slots[i].pid != 0)
+			ask_to_stop(p, i, slots[i].pid);
+	while (signal_children(p, server_term > 1 ? SIGKILL : SIGTERM) > 0) {
+		parent_wait(p, NUDGE_MS);
+		if (server_chld) {
+			server_chld = 0;
+			server_reap(child_gone, p);
+		}
+		if (server_usr1) {
+			server_usr1 = 0;
+			report(p);
+		}
+	}
+}
+
+/* Keep the pool whole until SIGTERM or SIGINT. */
+static void
+keep_pool(struct pool *p)
+{
+	while (!server_term) {
+		if (server_chld) {
+			server_chld = 0;
+			server_reap(child_gone, p);
+		}
+		if (server_hup) {
+			server_hup = 0;
+			log_info("SIGHUP: replacing every child");
+			replace_all(p);
+		}
+		if (server_usr1) {
+			server_usr1 = 0;
+			report(p);
+		}
+		respawn_due(p);
+		nudge_retiring(p);
+		parent_wait(p, next_wake(p, 0));
+	}
+}
+
+/* The shared counters, and the strategy's own set-up.  0, or -1 with err. */
+static int
+pool_open(struct pool *p, struct server *s, char *err, size_t errlen)
+{
+	size_t size = sizeof *p->shared + (size_t)opts.children * sizeof p->shared->slot[0];
+	char why[NET_ERRLEN];
+
+	memset(p, 0, sizeof *p);
+	p->server = s;
+	p->strategy = opts.strategy;
+	p->nslots = (int)opts.children;
+	p->lock_fd = p->child_fd = -1;
+	p->shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p->shared == MAP_FAILED || (slots = calloc((size_t)p->nslots,
+	    sizeof *slots)) == NULL) {
+		snprintf(err, errlen, "pool: %s", strerror(errno));
+		return -1;
+	}
+	if (p->strategy->setup != NULL && p->strategy->setup(p, why, sizeof why) == -1) {
+		snprintf(err, errlen, "-l %s: %s", p->strategy->name, why);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+preforkd_close(struct server *s)
+{
+	struct pool *p = &pool;
+
+	(void)s;
+	if (p->shared == NULL || p->shared == MAP_FAILED)
+		return;
+	if (p->strategy->teardown != NULL)
+		p->strategy->teardown(p);
+	munmap(p->shared, sizeof *p->shared + (size_t)p->nslots * sizeof p->shared->slot[0]);
+	p->shared = NULL;
+	free(slots);
+	free(retiring);
+}
+
+static int
+preforkd_run(struct server *s)
+{
+	int i;
+
+	for (i = 0; i < pool.nslots; i++)
+		start_or_wait(&pool, i);
+	keep_pool(&pool);
+	stop_pool(&pool);
+	s->served = report(&pool);
+	return 0;
+}
+
+static const struct server_model preforkd = {
+	.name = "preforkd",
+	.socktype = SOCK_STREAM,
+	.default_addr = "9877",
+	.options = "46b:dl:n:p:r:s:t:u:v",
+	.synopsis = "[-46dhVv] [-b backlog] [-l strategy] [-n children] "
+	    "[-p pidfile] [-r requests] [-s service] [-t timeout] [-u user] "
+	    "[address]",
+	.option = preforkd_option,
+	.help = "strategies: none, fcntl, mutex, pass, reuseport\n",
+	.open = preforkd_open,
+	.run = preforkd_run,
+	.close = preforkd_close,
+};
+
+int
+main(int argc, char **argv)
+{
+	return server_main(argc, argv, &preforkd);
+}

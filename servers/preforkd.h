@@ -1,0 +1,80 @@
+/*
+ * preforkd: the pool and its accept strategies.  preforkd.c keeps the pool
+ * (start, replace, report, stop); preforkd-accept.c holds the strategies,
+ * each a small struct of functions, so that they can be read side by side.
+ */
+#ifndef PREFORKD_H
+#define PREFORKD_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+#include <time.h>
+#include <sys/socket.h>
+
+#include "server.h"
+
+/* What the parent and every child share, in one MAP_SHARED mapping. */
+struct pool_slot {
+	atomic_ullong		served;		/* connections, by every child of the slot */
+	atomic_int		holds_lock;	/* its child is in the accept lock */
+};
+
+struct pool_shared {
+	pthread_mutex_t		accept_mutex;	/* -l mutex */
+	struct pool_slot	slot[];		/* -n of them */
+};
+
+/* The pool as the parent keeps it; a child sees its copy from the fork. */
+struct pool {
+	struct server		*server;
+	const struct strategy	*strategy;
+	int			nslots;		/* -n */
+	struct pool_shared	*shared;
+	int			lock_fd;	/* -l fcntl: the unlinked lock file */
+	int			*listener;	/* -l reuseport: one per slot */
+	int			*pass_fd;	/* -l pass: the parent's end, per slot */
+	int			*idle;		/* -l pass: waiting for a connection */
+	struct pollfd		*pollfds;	/* -l pass: the parent's, one per pair */
+	int			child_fd;	/* -l pass, in a child: its end */
+};
+
+/* How the children of a pool take turns at accept. */
+struct strategy {
+	const char	*name;
+	/* In the parent, once: what the children will share.  0, or -1 with err. */
+	int		(*setup)(struct pool *p, char *err, size_t errlen);
+	/* In the parent, before forking the child of slot i.  0, or -1 with err. */
+	int		(*prepare)(struct pool *p, int i, char *err, size_t errlen);
+	/* In the parent, once the child of slot i is forked. */
+	void		(*started)(struct pool *p, int i);
+	/* In the new child of slot i, first thing. */
+	void		(*child_init)(struct pool *p, int i);
+	/*
+	 * In a child: the next connection, or -1 with errno: EINTR, look at
+	 * the flags; ESHUTDOWN, the parent has no more work for this child.
+	 */
+	int		(*take)(struct pool *p, int i, struct sockaddr *sa,
+			    socklen_t *len);
+	/* In a child, after serving a connection. */
+	void		(*done)(struct pool *p, int i);
+	/* In the parent: the child of slot i is gone, or is being retired. */
+	void		(*release)(struct pool *p, int i);
+	/*
+	 * In the parent: wait until a signal comes or timeout passes, doing
+	 * the strategy's own work meanwhile (pass hands out connections).
+	 * NULL: just wait.
+	 */
+	void		(*parent_wait)(struct pool *p, const struct timespec *timeout);
+	/* In the parent, at the end: undo setup. */
+	void		(*teardown)(struct pool *p);
+};
+
+/* strategy_find: the strategy called name, or NULL. */
+const struct strategy *strategy_find(const char *name);
+
+/* strategy_names: every name, for messages. */
+const char *strategy_names(void);
+
+#endif

@@ -1,0 +1,131 @@
+# preforkd-pool: the tests of one accept strategy of preforkd, sourced by
+# tests/preforkd-STRATEGY.sh with STRATEGY set.  Concurrent clients get
+# exact echoes and bench replies and the report adds up; a child killed in
+# a burst is replaced within a second and no other client fails; -r
+# replaces children; SIGHUP under load loses no connection; SIGTERM lets
+# connected clients finish and leaves no process; -d -p as for iterd.
+. "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
+: "${STRATEGY:?}"
+
+N=4
+# The pool is whole again within a second (valgrind starts children slowly).
+if [ -n "${TINCAN_VALGRIND:-}" ]; then REFILL=10; else REFILL=1; fi
+
+# pool_pids PID: the pids of the children of PID, sorted.
+pool_pids() {
+	pgrep -P "$1" | sort
+}
+
+# wait_pool PID COUNT SECONDS: wait until PID has COUNT children.
+wait_pool() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		[ "$(children_of "$1")" -eq "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# report_total ERRFILE: after SIGUSR1, the sum of the per-child lines, which
+# must equal the "in all" line.
+report_check() {
+	local sum total
+	sum=$(sed -n 's/^preforkd: child [0-9]* pid [0-9]*: \([0-9]*\) connections*.*/\1/p' "$1" |
+	    tail -n "$N" | awk '{ s += $1 } END { print s + 0 }')
+	total=$(sed -n 's/^preforkd: \([0-9]*\) connections* in all.*/\1/p' "$1" | tail -n 1)
+	[ "$sum" = "$total" ] || fail "the report's children add up to $sum, its total is $total"
+	echo "$total"
+}
+
+# Concurrent clients: exact echoes, then exact bench replies; the report adds up.
+start_server preforkd -n "$N" -l "$STRATEGY" -s echo 127.0.0.1:0
+wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start $N children"
+burst "$SERVER_PORT" -c 20 -n 500 -m echo || fail "echo burst: $(cat "$T/burst.out")"
+kill -USR1 "$SERVER_PID"
+wait_for "$SERVER_ERR" 'connections* in all' || fail "no report on SIGUSR1"
+[ "$(report_check "$SERVER_ERR")" -eq 500 ] || fail "the report does not count 500: $(cat "$SERVER_ERR")"
+stop_server "$SERVER_PID"
+start_server preforkd -n "$N" -l "$STRATEGY" -s bench 127.0.0.1:0
+burst "$SERVER_PORT" -c 20 -n 500 -m bench || fail "bench burst: $(cat "$T/burst.out")"
+stop_server "$SERVER_PID"
+[ "$(report_check "$SERVER_ERR")" -eq 500 ] || fail "the exit report does not count 500"
+grep -q "^preforkd: 500 connections in all, $STRATEGY strategy$" "$SERVER_ERR" ||
+    fail "exit report: $(tail -n 2 "$SERVER_ERR")"
+ok "$STRATEGY: 20 clients, 500 connections, exact replies, the report adds up"
+
+# A child killed during a burst: the pool is whole within a second, and
+# only that child's client (if it had one) fails.
+start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
+wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
+burst "$SERVER_PORT" -c 20 -n 2000 -m echo &
+BURST=$!
+sleep 0.5
+victim=$(pool_pids "$SERVER_PID" | head -n 1)
+kill -KILL "$victim"
+wait_gone "$victim" 5 || fail "the killed child is still there"
+wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool is not back to $N within $REFILL s"
+pool_pids "$SERVER_PID" | grep -qx "$victim" && fail "the killed child is still in the pool"
+wait "$BURST"
+errors=$(sed -n 's/^connections [0-9]* errors \([0-9]*\)$/\1/p' "$T/burst.out")
+[ -n "$errors" ] && [ "$errors" -le 1 ] || fail "a child killed in a burst cost more than its client: $(cat "$T/burst.out")"
+grep -q "child pid $victim killed by signal 9" "$SERVER_ERR" || fail "the death was not logged"
+stop_server "$SERVER_PID"
+ok "$STRATEGY: a child killed in a burst is replaced, other clients unharmed"
+
+# The lock strategies: kill the child that holds the accept lock.
+if [ "$STRATEGY" = mutex ] || [ "$STRATEGY" = fcntl ]; then
+	start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
+	wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
+	holder=""
+	for ((i = 0; i < 100; i++)); do
+		kill -USR1 "$SERVER_PID"
+		sleep 0.1
+		holder=$(sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\): .*(holds the accept lock)$/\1/p' "$SERVER_ERR" | tail -n 1)
+		[ -n "$holder" ] && break
+	done
+	[ -n "$holder" ] || fail "no child holds the accept lock"
+	kill -KILL "$holder"
+	wait_gone "$holder" 5 || fail "the lock holder is still there"
+	burst "$SERVER_PORT" -c 20 -n 200 -m echo || fail "after the holder died: $(cat "$T/burst.out")"
+	wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool is not back to $N"
+	if [ "$STRATEGY" = mutex ]; then
+		grep -q 'accept mutex: its holder died; taking it over' "$SERVER_ERR" ||
+		    fail "the dead holder's mutex was not taken over"
+	fi
+	stop_server "$SERVER_PID"
+	ok "$STRATEGY: the child holding the accept lock dies; the pool goes on"
+fi
+
+# -r 10 over 100 connections: at least 10 different children served them.
+start_server preforkd -v -n 2 -r 10 -l "$STRATEGY" 127.0.0.1:0
+burst "$SERVER_PORT" -c 4 -n 100 -m echo || fail "-r burst: $(cat "$T/burst.out")"
+stop_server "$SERVER_PID"
+pids=$( (sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\) gone; replacing it$/\1/p' "$SERVER_ERR"
+    sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\): .*/\1/p' "$SERVER_ERR") | sort -u | wc -l)
+[ "$pids" -ge 10 ] || fail "-r 10 over 100 connections: only $pids children"
+ok "$STRATEGY: -r 10 over 100 connections took $pids children"
+
+# SIGHUP under load: every child replaced, no connection lost.
+start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
+wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
+before=$(pool_pids "$SERVER_PID")
+burst "$SERVER_PORT" -c 20 -n 1500 -m echo &
+BURST=$!
+for k in 1 2 3; do
+	sleep 0.3
+	kill -HUP "$SERVER_PID"
+done
+wait "$BURST" || fail "SIGHUP under load lost connections: $(cat "$T/burst.out")"
+wait_pool "$SERVER_PID" "$N" 10 || fail "the pool is not back to $N after SIGHUP"
+after=$(pool_pids "$SERVER_PID")
+[ -z "$(comm -12 <(echo "$before") <(echo "$after"))" ] || fail "children from before SIGHUP are still there"
+stop_server "$SERVER_PID"
+ok "$STRATEGY: SIGHUP under load replaces every child and loses nothing"
+
+# SIGTERM with clients connected: they finish; then nothing is left.
+term_with_clients preforkd -n "$N" -l "$STRATEGY"
+ok "$STRATEGY: SIGTERM lets connected clients finish, and leaves no process"
+
+# -d -p.
+daemon_round_trip preforkd -l "$STRATEGY"
+ok "$STRATEGY: -d -p, then SIGTERM, leaves no pidfile and no process"
