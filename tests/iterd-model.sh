@@ -47,3 +47,26 @@ PY
 stop_server "$SERVER_PID"
 grep -q ': echo: idle for 1 s, dropped' "$SERVER_ERR" || fail "-t not logged: $(cat "$SERVER_ERR")"
 ok "-t drops a silent client"
+
+# Out of descriptors (EMFILE): the pending client is shed with the spare
+# descriptor, not left to spin accept; it is logged once; and the server
+# serves again once descriptors are back.
+start_server iterd 127.0.0.1:0
+lowest_free=$(($(ls /proc/"$SERVER_PID"/fd | awk '$1 < 1000' | sort -n | tail -n 1) + 1))
+soft=$(prlimit --pid "$SERVER_PID" --nofile --noheadings --output SOFT)
+prlimit --pid "$SERVER_PID" --nofile="$lowest_free:" || fail "prlimit"
+ticks_before=$(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat)
+for k in 1 2 3; do
+	# The client is closed on at once (EOF or a reset), never echoed.
+	echo shed | run tcpcli "127.0.0.1:$SERVER_PORT" >"$T/shed" 2>/dev/null
+	[ ! -s "$T/shed" ] || fail "a client was served out of descriptors: $(cat "$T/shed")"
+done
+sleep 1
+ticks=$(($(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat) - ticks_before))
+[ "$ticks" -lt 50 ] || fail "iterd used $ticks ticks of CPU out of descriptors"
+[ "$(grep -c 'accept: Too many open files: shedding connections' "$SERVER_ERR")" -eq 1 ] ||
+    fail "EMFILE was not logged once: $(cat "$SERVER_ERR")"
+prlimit --pid "$SERVER_PID" --nofile="$soft:" || fail "prlimit"
+[ "$(echo back | run tcpcli "127.0.0.1:$SERVER_PORT")" = back ] || fail "iterd did not recover"
+stop_server "$SERVER_PID"
+ok "EMFILE sheds the client, is logged once, and does not spin"

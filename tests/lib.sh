@@ -38,7 +38,7 @@ command_for() {
 	local prog=$1
 	CMD=()
 	if [ -n "${TINCAN_VALGRIND:-}" ]; then
-		CMD=("$VALGRIND" -q --error-exitcode=99 --leak-check=full
+		CMD=("$VALGRIND" -q --vgdb=no --error-exitcode=99 --leak-check=full
 		    --errors-for-leak-kinds=definite,indirect
 		    --show-leak-kinds=definite,indirect
 		    "--log-file=$T/vg.$prog.%p")
@@ -66,7 +66,14 @@ start_server() {
 	command_for "$prog"
 	# SERVER_SETSID: the server leads a process group of its own.
 	[ -n "${SERVER_SETSID:-}" ] && CMD=(setsid "${CMD[@]}")
-	"${CMD[@]}" "$@" >"$SERVER_ERR.out" 2>"$SERVER_ERR" &
+	(
+		# Only 0, 1 and 2: what the test runner left open is not the server's.
+		for fd in /proc/"$BASHPID"/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done 2>/dev/null
+		exec "${CMD[@]}" "$@" >"$SERVER_ERR.out" 2>"$SERVER_ERR"
+	) &
 	SERVER_PID=$!
 	STARTED="$STARTED $SERVER_PID"
 	for ((i = 0; i < START_LIMIT * 10; i++)); do

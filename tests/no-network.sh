@@ -1,7 +1,7 @@
 #!/bin/bash
-# unknown-host: a name that does not resolve is an error naming it.  The
-# look-up runs in a network namespace of its own, with no way off the
-# machine, so no query ever leaves it.
+# no-network: a name that does not resolve, and an address no route
+# reaches, are errors that name them.  Both run in a network namespace of
+# their own, with no way off the machine, so nothing ever leaves it.
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 
 unshare -n true 2>/dev/null || { echo "SKIP: cannot make a network namespace (unshare -n)"; exit 77; }
@@ -21,3 +21,12 @@ status=$?
 grep -q '^resolve: no-such-host\.invalid: ' "$T/err" || fail "resolve: $(cat "$T/err")"
 [ ! -s "$T/out" ] || fail "resolve printed an address for an unknown host"
 ok "resolve of an unknown host exits 1 naming it"
+
+# 192.0.2.1 (TEST-NET-1) in a namespace with no route at all.
+command_for tcpcli
+unshare -n timeout 30 "${CMD[@]}" 192.0.2.1:9877 </dev/null 2>"$T/err"
+status=$?
+[ "$status" -eq 1 ] || fail "an unreachable address exited $status"
+grep -qx 'tcpcli: connect to 192\.0\.2\.1:9877: Network is unreachable' "$T/err" ||
+    fail "unreachable: $(cat "$T/err")"
+ok "an unreachable address exits 1 naming it"
