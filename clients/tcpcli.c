@@ -135,7 +135,7 @@ relay(int sock, const char *peer)
 int
 main(int argc, char **argv)
 {
-	char why[NET_ERRLEN], reason[ADDR_WHYLEN], peer[ADDR_STRLEN];
+	char why[NET_ERRLEN], peer[ADDR_STRLEN];
 	const char *spec = "9877";
 	long long timeout = 0;
 	int family = AF_UNSPEC, opt, sock, rc;
@@ -158,11 +158,8 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		spec = argv[optind];
-	if (addr_parse(&a, spec, "tcp", reason, sizeof reason) == -1 ||
-	    addr_need_inet(&a, reason, sizeof reason) == -1) {
-		snprintf(why, sizeof why, "bad address '%s': %s", spec, reason);
+	if (addr_operand(&a, spec, "tcp", 0, why, sizeof why) == -1)
 		return usage(OPT_BAD, why);
-	}
 	signal(SIGPIPE, SIG_IGN);
 	sock = net_connect(&a, family, SOCK_STREAM, (int)timeout * 1000, why,
 	    sizeof why);

@@ -176,6 +176,21 @@ addr_need_local(const struct addr *a, char *why, size_t whylen)
 	    fail(why, whylen, "not a Unix path or @name");
 }
 
+int
+addr_operand(struct addr *a, const char *spec, const char *proto, int local,
+    char *why, size_t whylen)
+{
+	char reason[ADDR_WHYLEN];
+
+	if (addr_parse(a, spec, proto, reason, sizeof reason) == -1 ||
+	    (local ? addr_need_local(a, reason, sizeof reason) :
+	    addr_need_inet(a, reason, sizeof reason)) == -1) {
+		snprintf(why, whylen, "bad address '%s': %s", spec, reason);
+		return -1;
+	}
+	return 0;
+}
+
 char *
 addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {

@@ -45,6 +45,15 @@ int	addr_need_inet(const struct addr *a, char *why, size_t whylen);
 int	addr_need_local(const struct addr *a, char *why, size_t whylen);
 
 /*
+ * addr_operand: a program's address operand: addr_parse, then the kind
+ * the program takes (local: a Unix path or @name; else an IP address and
+ * port).  Returns 0, or -1 with the whole message in why: "bad address
+ * '70000': port out of range".
+ */
+int	addr_operand(struct addr *a, const char *spec, const char *proto,
+	    int local, char *why, size_t whylen);
+
+/*
  * addr_format: write the numeric form of a socket address into buf:
  * "127.0.0.1:9877", "[::1]:9877", "/path", "@name", or "unnamed" for an
  * unbound Unix socket.  An IPv4-mapped IPv6 address is shown as IPv4.

@@ -39,6 +39,9 @@ log_prog(void)
 }
 
 /* Format the whole line first, so that it reaches stderr in one write. */
+static void log_line(int priority, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_line(int priority, const char *fmt, va_list ap)
 {

@@ -1,4 +1,6 @@
 /* opt: the command-line conventions every program shares, on top of getopt(3). */
+/* Said outright: with _XOPEN_SOURCE alone, glibc's getopt permutes argv. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>

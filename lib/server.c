@@ -58,7 +58,7 @@ option_service(struct server *s, const char *name, char *why, size_t whylen)
 
 	if (sv == NULL) {
 		snprintf(why, whylen, "unknown service '%s' (%s)", name,
-		    service_names());
+		    service_names(s->model->socktype));
 		return -1;
 	}
 	if ((s->model->socktype == SOCK_STREAM ? (void *)sv->stream :
@@ -96,25 +96,6 @@ option_one(struct server *s, int opt, const char *arg, char *why,
 	}
 }
 
-/* The address operand, or the model's default. */
-static int
-option_address(struct server *s, const char *spec, char *why, size_t whylen)
-{
-	char reason[ADDR_WHYLEN];
-
-	if (addr_parse(&s->addr, spec, s->model->socktype == SOCK_STREAM ?
-	    "tcp" : "udp", reason, sizeof reason) == -1) {
-		snprintf(why, whylen, "bad address '%s': %s", spec, reason);
-		return -1;
-	}
-	if ((s->model->local ? addr_need_local(&s->addr, reason, sizeof reason) :
-	    addr_need_inet(&s->addr, reason, sizeof reason)) == -1) {
-		snprintf(why, whylen, "bad address '%s': %s", spec, reason);
-		return -1;
-	}
-	return 0;
-}
-
 /* Parse argv into s: OPT_END to run, or what opt_usage is to handle. */
 static int
 server_options(struct server *s, int argc, char **argv, char *why,
@@ -131,8 +112,9 @@ server_options(struct server *s, int argc, char **argv, char *why,
 		snprintf(why, whylen, "too many operands: '%s'", argv[optind + 1]);
 		return OPT_BAD;
 	}
-	return option_address(s, optind < argc ? argv[optind] :
-	    s->model->default_addr, why, whylen) == -1 ? OPT_BAD : OPT_END;
+	return addr_operand(&s->addr, optind < argc ? argv[optind] :
+	    s->model->default_addr, s->model->socktype == SOCK_STREAM ? "tcp" :
+	    "udp", s->model->local, why, whylen) == -1 ? OPT_BAD : OPT_END;
 }
 
 /* Bind the socket the model serves on, and keep a spare descriptor. */
@@ -481,7 +463,7 @@ server_main(int argc, char **argv, const struct server_model *m)
 	server_defaults(&s, m);
 	if ((found = server_options(&s, argc, argv, err, sizeof err)) != OPT_END) {
 		snprintf(help, sizeof help, "services: %s\n%sSee %s(8).\n",
-		    service_names(), m->help != NULL ? m->help : "", m->name);
+		    service_names(m->socktype), m->help != NULL ? m->help : "", m->name);
 		return opt_usage(found, m->synopsis, help, err);
 	}
 	if ((s.pidfile != NULL && pidfile_check(&s, err, sizeof err) == -1) ||
@@ -506,20 +488,28 @@ server_main(int argc, char **argv, const struct server_model *m)
 	return status;
 }
 
-/* Wait in pselect until lfd is readable, letting the signals in meanwhile. */
-static int
-wait_readable(const struct server *s, int lfd)
+int
+server_wait_readable(const struct server *s, int fd)
 {
 	fd_set rfds;
 
-	if (lfd >= FD_SETSIZE) {
+	if (fd >= FD_SETSIZE) {
 		errno = EBADF;
 		return -1;
 	}
 	FD_ZERO(&rfds);
-	FD_SET(lfd, &rfds);
-	return pselect(lfd + 1, &rfds, NULL, NULL, NULL, &s->waitmask) == -1 ?
+	FD_SET(fd, &rfds);
+	return pselect(fd + 1, &rfds, NULL, NULL, NULL, &s->waitmask) == -1 ?
 	    -1 : 0;
+}
+
+void
+server_let_signals_in(const struct server *s)
+{
+	sigset_t blocked;
+
+	sigprocmask(SIG_SETMASK, &s->waitmask, &blocked);
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
 }
 
 /* Say once a minute why connections are being refused. */
@@ -581,8 +571,17 @@ server_accept(struct server *s, int lfd, struct sockaddr *sa, socklen_t *len)
 	socklen_t room = *len;
 	int fd;
 
+	/* A listener that is never idle would never let pselect wait. */
+	if (s->accept_waits && ++s->unwaited >= SERVER_BATCH) {
+		s->unwaited = 0;
+		server_let_signals_in(s);
+		if (server_term || server_chld) {
+			errno = EINTR;
+			return -1;
+		}
+	}
 	for (;;) {
-		if (s->accept_waits && wait_readable(s, lfd) == -1)
+		if (s->accept_waits && server_wait_readable(s, lfd) == -1)
 			return -1;
 		*len = room;
 		fd = accept4(lfd, sa, len, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -19,6 +19,8 @@
 
 /* The idle limit of a connection when -t is not given, in seconds. */
 #define SERVER_TIMEOUT	300
+/* Connections or datagrams taken in a row before the signals are let in. */
+#define SERVER_BATCH	64
 
 struct server;
 
@@ -63,6 +65,7 @@ struct server {
 	char		bound[ADDR_STRLEN]; /* the address fd really has */
 	unsigned long long served;	/* connections or datagrams, for -v */
 	int		accept_waits;	/* wait in pselect before accept */
+	int		unwaited;	/* accepted since the signals were let in */
 	sigset_t	waitmask;	/* the mask while waiting: signals let in */
 	int		pidfd;
 	pid_t		pidowner;
@@ -89,11 +92,14 @@ int	server_main(int argc, char **argv, const struct server_model *m);
 /*
  * server_accept: the next connection on lfd, non-blocking and
  * close-on-exec, its peer in *sa and *len.  With s->accept_waits it first
- * waits in pselect, where the blocked signals are let in; otherwise it
- * blocks in accept, and the caller leaves the signals unblocked.  Transient
- * errors are retried quietly; at EMFILE or ENFILE the pending connection is
- * shed with a spare descriptor, logged at most once a minute.  Returns the
- * descriptor, or -1 with errno: EINTR when a signal came (see the flags).
+ * waits in pselect, where the blocked signals are let in.  Without, it
+ * calls accept at once: on a blocking listener it waits there (the caller
+ * leaves the signals unblocked, so that one interrupts it), and on a
+ * non-blocking one it returns -1 with EAGAIN when nothing is pending.
+ * Transient errors are retried quietly; at EMFILE or ENFILE the pending
+ * connection is shed with a spare descriptor, logged at most once a
+ * minute.  Returns the descriptor, or -1 with errno: EINTR when a signal
+ * came (see the flags).
  */
 int	server_accept(struct server *s, int lfd, struct sockaddr *sa,
 	    socklen_t *len);
@@ -113,6 +119,19 @@ int	server_serve(struct server *s, int fd, const struct sockaddr *peer,
  * many were reaped.
  */
 int	server_reap(void (*gone)(pid_t pid, int badly, void *ctx), void *ctx);
+
+/*
+ * server_wait_readable: wait in pselect until fd is readable, the blocked
+ * signals let in meanwhile.  Returns 0, or -1 with errno (EINTR: a signal).
+ */
+int	server_wait_readable(const struct server *s, int fd);
+
+/*
+ * server_let_signals_in: unblock the handled signals for a moment, so that
+ * a pending one is delivered.  pselect delivers one only when it has to
+ * wait: a socket that is always ready would hold a SIGTERM back.
+ */
+void	server_let_signals_in(const struct server *s);
 
 /*
  * server_wait_signal: sleep until a signal the server handles comes in.

@@ -359,7 +359,21 @@ service_find(const char *name)
 }
 
 const char *
-service_names(void)
+service_names(int socktype)
 {
-	return "echo, discard, daytime, chargen, bench, print";
+	static char names[2][128];
+	char *list = names[socktype == SOCK_DGRAM];
+	size_t i;
+
+	if (list[0] != '\0')
+		return list;
+	for (i = 0; i < sizeof services / sizeof services[0]; i++) {
+		if ((socktype == SOCK_DGRAM ? (void *)services[i].dgram :
+		    (void *)services[i].stream) == NULL)
+			continue;
+		if (list[0] != '\0')
+			strcat(list, ", ");
+		strcat(list, services[i].name);
+	}
+	return list;
 }

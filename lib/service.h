@@ -47,8 +47,11 @@ struct service {
 /* service_find: the service called name, or NULL. */
 const struct service *service_find(const char *name);
 
-/* service_names: every service name, "echo, discard, ...", for messages. */
-const char *service_names(void);
+/*
+ * service_names: the names of the services offered over socktype
+ * (SOCK_STREAM or SOCK_DGRAM), "echo, discard, ...", for messages.
+ */
+const char *service_names(int socktype);
 
 /* conn_init: a connection on fd from peer, with an idle limit in ms. */
 void	conn_init(struct conn *c, int fd, const struct sockaddr *peer,

@@ -261,6 +261,20 @@ ask_to_stop(struct pool *p, int i, pid_t pid)
 		kill(pid, SIGTERM);
 }
 
+/* Room for more retiring children.  0, or -1 with errno. */
+static int
+grow_retiring(const struct pool *p)
+{
+	int room = retiring_room ? retiring_room * 2 : p->nslots;
+	pid_t *more = realloc(retiring, (size_t)room * sizeof *retiring);
+
+	if (more == NULL)
+		return -1;
+	retiring = more;
+	retiring_room = room;
+	return 0;
+}
+
 /* SIGHUP: every child is told to finish and a new one takes its slot at once. */
 static void
 replace_all(struct pool *p)
@@ -270,13 +284,9 @@ replace_all(struct pool *p)
 	for (i = 0; i < p->nslots; i++) {
 		if (slots[i].pid == 0)
 			continue;
-		if (nretiring == retiring_room) {
-			retiring_room = retiring_room ? retiring_room * 2 : p->nslots;
-			retiring = realloc(retiring, (size_t)retiring_room * sizeof *retiring);
-			if (retiring == NULL) {
-				log_error("SIGHUP: %s", strerror(errno));
-				exit(1);
-			}
+		if (nretiring == retiring_room && grow_retiring(p) == -1) {
+			log_error("SIGHUP: %s; child %d kept", strerror(errno), i);
+			continue;
 		}
 		retiring[nretiring++] = slots[i].pid;
 		ask_to_stop(p, i, slots[i].pid);

@@ -49,7 +49,7 @@ stop_server "$SERVER_PID"
 ok "-m 2 makes the third client wait for a free child"
 
 # SIGTERM: connected clients finish; then nothing of the server is left.
-term_with_clients forkd
+term_with_clients 2 forkd
 ok "SIGTERM lets connected clients finish, and leaves no process"
 
 # A second SIGTERM ends the children at once.

@@ -63,6 +63,8 @@ start_server() {
 	local prog=$1 i
 	shift
 	SERVER_ERR="$T/$prog.$RANDOM.err"
+	: >"$SERVER_ERR"
+	: >"$SERVER_ERR.out"
 	command_for "$prog"
 	# SERVER_SETSID: the server leads a process group of its own.
 	[ -n "${SERVER_SETSID:-}" ] && CMD=(setsid "${CMD[@]}")
@@ -226,20 +228,22 @@ daemon_round_trip() {
 	return 0
 }
 
-# term_with_clients PROG ARGS...: two clients connected to "PROG ARGS
-# 127.0.0.1:0" when it gets SIGTERM finish their exchange; then it exits 0
-# and no process of its group is left.
+# term_with_clients COUNT PROG ARGS...: COUNT clients connected to "PROG
+# ARGS 127.0.0.1:0" when it gets SIGTERM finish their exchange; then it
+# exits 0 and no process of its group is left.
 term_with_clients() {
-	local prog=$1
-	shift
+	local count=$1 prog=$2 k
+	shift 2
 	SERVER_SETSID=1 start_server "$prog" "$@" 127.0.0.1:0
-	hold_client a "$SERVER_PORT"
-	hold_client b "$SERVER_PORT"
+	for ((k = 1; k <= count; k++)); do
+		hold_client "c$k" "$SERVER_PORT"
+	done
 	kill -TERM "$SERVER_PID"
 	sleep 0.5
 	kill -0 "$SERVER_PID" 2>/dev/null || fail "$prog left with clients connected"
-	release_client a || fail "client a was cut off by SIGTERM"
-	release_client b || fail "client b was cut off by SIGTERM"
+	for ((k = 1; k <= count; k++)); do
+		release_client "c$k" || fail "client $k was cut off by SIGTERM"
+	done
 	wait_gone "$SERVER_PID" 20 || fail "$prog still running after its clients left"
 	wait "$SERVER_PID" || fail "$prog exited $? after SIGTERM"
 	pgrep -g "$SERVER_PID" >/dev/null && fail "a process of $prog's group is left"

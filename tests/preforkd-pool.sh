@@ -44,6 +44,16 @@ burst "$SERVER_PORT" -c 20 -n 500 -m echo || fail "echo burst: $(cat "$T/burst.o
 kill -USR1 "$SERVER_PID"
 wait_for "$SERVER_ERR" 'connections* in all' || fail "no report on SIGUSR1"
 [ "$(report_check "$SERVER_ERR")" -eq 500 ] || fail "the report does not count 500: $(cat "$SERVER_ERR")"
+# An idle child, having served, keeps under 256 KiB of memory of its own
+# (its private pages; under valgrind they are valgrind's).
+if [ -z "${TINCAN_VALGRIND:-}" ] && [ -r /proc/"$SERVER_PID"/smaps_rollup ]; then
+	for child in $(pool_pids "$SERVER_PID"); do
+		private=$(awk '/^Private_(Clean|Dirty):/ { kib += $2 } END { print kib + 0 }' \
+		    /proc/"$child"/smaps_rollup)
+		[ "$private" -lt 256 ] || fail "idle child $child has $private KiB of private memory"
+	done
+	echo "idle children's private memory: under 256 KiB each"
+fi
 stop_server "$SERVER_PID"
 start_server preforkd -n "$N" -l "$STRATEGY" -s bench 127.0.0.1:0
 burst "$SERVER_PORT" -c 20 -n 500 -m bench || fail "bench burst: $(cat "$T/burst.out")"
@@ -122,8 +132,11 @@ after=$(pool_pids "$SERVER_PID")
 stop_server "$SERVER_PID"
 ok "$STRATEGY: SIGHUP under load replaces every child and loses nothing"
 
-# SIGTERM with clients connected: they finish; then nothing is left.
-term_with_clients preforkd -n "$N" -l "$STRATEGY"
+# SIGTERM with clients connected: they finish; then nothing is left.  With
+# reuseport the kernel may hash two clients to one child, which serves them
+# in turn: one client there.
+if [ "$STRATEGY" = reuseport ]; then held=1; else held=2; fi
+term_with_clients "$held" preforkd -n "$N" -l "$STRATEGY"
 ok "$STRATEGY: SIGTERM lets connected clients finish, and leaves no process"
 
 # -d -p.

@@ -1,0 +1,44 @@
+#!/bin/bash
+# compare-models: the main command runs every model and strategy, and its
+# table, JSON and spread add up.  A small load: this checks the script, it
+# does not measure (that is what the script itself is for).
+. "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
+
+# The script finds the programs in the tree it lives in: run the build's.
+"$TOP_SRCDIR/scripts/compare-models" --no-bootstrap --repeat 2 --clients 2 \
+    --connections 30 --json "$T/run.json" >"$T/out" 2>"$T/err" ||
+    fail "compare-models exited $?: $(cat "$T/err")"
+for model in iterd forkd "preforkd -l none" "preforkd -l fcntl" "preforkd -l mutex" \
+    "preforkd -l pass" "preforkd -l reuseport"; do
+	grep -q "^$model  " "$T/out" || fail "no row for $model: $(cat "$T/out")"
+done
+grep -q '^How the connections spread over the children' "$T/out" || fail "no spread: $(cat "$T/out")"
+python3 - "$T/run.json" <<'PY' || fail "the JSON does not add up"
+import json, sys
+d = json.load(open(sys.argv[1]))
+models = d["models"]
+assert len(models) == 7, len(models)
+rates = [m["rate"] for m in models]
+assert rates == sorted(rates, reverse=True), "not best first"
+for m in models:
+    assert m["failed"] == 0, m
+    assert m["rate"] > 0 and m["cpu_ms_per_1000"] > 0 and m["memory_kib"] > 0, m
+    assert m["rate_min"] <= m["rate"] <= m["rate_max"], m
+    if m["model"].startswith("preforkd"):
+        # 2 runs' last: warm-up (2 x 20) plus the load (2 x 30).
+        assert sum(m["distribution"]) == 100, m
+        assert len(m["distribution"]) == 8, m
+assert d["machine"]["cpus"] >= 1
+PY
+ok "compare-models runs every model, best first, and its figures add up"
+
+# --plot, where gnuplot is installed (it is not one of the build's needs).
+if command -v gnuplot >/dev/null 2>&1; then
+	"$TOP_SRCDIR/scripts/compare-models" --no-bootstrap --repeat 1 --clients 2 \
+	    --connections 10 --plot "$T/run.png" >/dev/null 2>&1 || fail "compare-models --plot failed"
+	[ "$(head -c 8 "$T/run.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+	    fail "--plot did not write a PNG"
+	ok "--plot draws a PNG"
+else
+	echo "gnuplot is not installed: --plot not tried"
+fi
