@@ -21,7 +21,8 @@ children of each preforkd strategy, as UNP's Figure 30.2 shows it.
 (socat, ucspi-tcp's tcpserver with cat, ipsvd's tcpsvd with cat), to a
 second table driven by loadcli -m echo with the same load, beside forkd and
 preforkd; --limit adds the single-process reference echo server built from
-the C file given.  Only 127.0.0.1 is used.
+the C file given.  Only 127.0.0.1 is used.  The programs are taken from the
+tree, or from $TINCAN_BUILDDIR when the build is elsewhere.
 """
 import argparse
 import json
@@ -37,6 +38,8 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Where the programs are: the tree itself, unless built elsewhere (VPATH).
+BUILD = os.environ.get("TINCAN_BUILDDIR", TOP)
 STRATEGIES = ["none", "fcntl", "mutex", "pass", "reuseport"]
 
 
@@ -147,7 +150,7 @@ class Server:
 
 
 def loadcli(port, mode, args, clients, connections):
-    cmd = [os.path.join(TOP, "clients", "loadcli"), "-j", "-q", "-m", mode,
+    cmd = [os.path.join(BUILD, "clients", "loadcli"), "-j", "-q", "-m", mode,
            "-b", str(args.bytes), "-c", str(clients), "-n", str(connections),
            "-T", "300", "127.0.0.1:%d" % port]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
@@ -201,7 +204,7 @@ def measure(name, argv, mode, args, port=None):
 
 
 def tincan_models():
-    s = os.path.join(TOP, "servers")
+    s = os.path.join(BUILD, "servers")
     models = [("iterd", [os.path.join(s, "iterd"), "-s", "bench", "127.0.0.1:0"]),
               ("forkd", [os.path.join(s, "forkd"), "-s", "bench", "127.0.0.1:0"])]
     for st in STRATEGIES:
@@ -212,7 +215,7 @@ def tincan_models():
 
 def echo_models(args):
     """The echo table: forkd, preforkd's default, the peers found, the reference."""
-    s = os.path.join(TOP, "servers")
+    s = os.path.join(BUILD, "servers")
     rows = [("forkd", [os.path.join(s, "forkd"), "127.0.0.1:0"], None),
             ("preforkd", [os.path.join(s, "preforkd"), "127.0.0.1:0"], None)]
     found, missing = [], []

@@ -4,7 +4,8 @@
 # does not measure (that is what the script itself is for).
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 
-# The script finds the programs in the tree it lives in: run the build's.
+# The build may be elsewhere than the script (make distcheck): say where.
+export TINCAN_BUILDDIR="$TOP_BUILDDIR"
 "$TOP_SRCDIR/scripts/compare-models" --no-bootstrap --repeat 2 --clients 2 \
     --connections 30 --json "$T/run.json" >"$T/out" 2>"$T/err" ||
     fail "compare-models exited $?: $(cat "$T/err")"
