@@ -250,6 +250,20 @@ term_with_clients() {
 	return 0
 }
 
+# expect_usage MESSAGE PROG ARGS...: "PROG ARGS" is a usage error: exit 2,
+# nothing on standard output, and on standard error exactly MESSAGE, then
+# the usage line PROG --help gives.  Standard input is /dev/null.
+expect_usage() {
+	local want=$1 prog=$2 status
+	shift 2
+	run "$prog" "$@" >"$T/usage.out" 2>"$T/usage.err" </dev/null
+	status=$?
+	[ "$status" -eq 2 ] || fail "'$prog $*' exited $status, not 2: $(cat "$T/usage.err")"
+	[ ! -s "$T/usage.out" ] || fail "'$prog $*' wrote to standard output"
+	{ echo "$want"; "$(prog_path "$prog")" --help | head -n 1; } |
+	    cmp -s - "$T/usage.err" || fail "'$prog $*' said: $(cat "$T/usage.err")"
+}
+
 # track PID: kill PID too when the test ends (a helper started with &).
 track() {
 	STARTED="$STARTED $1"

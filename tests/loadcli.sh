@@ -345,26 +345,13 @@ json_check "$T/tty.stdout" "d['connections'] == 6 and d['failed'] == 0"
 misbehave_stop slow
 ok "the progress line shows on a terminal, and not with -q or -j"
 
-# usage_error MESSAGE ARGS...: exit 2, MESSAGE and the usage line on
-# standard error, nothing on standard output.
-usage_error() {
-	local message=$1 status
-	shift
-	run loadcli "$@" >"$T/out" 2>"$T/err"
-	status=$?
-	[ "$status" -eq 2 ] || fail "loadcli $*: exit $status"
-	[ ! -s "$T/out" ] || fail "loadcli $*: stdout: $(cat "$T/out")"
-	printf '%s\n%s\n' "loadcli: $message" \
-	    'usage: loadcli [-46jq] [-c children] [-n connections] [-b bytes] [-m bench|echo] [-T seconds] [address]' |
-	    cmp -s - "$T/err" || fail "loadcli $*: $(cat "$T/err")"
-}
 
-usage_error "-c 0: too small (1 to 4096)" -c 0
-usage_error "-n abc: not a number (1 to 1000000000)" -n abc
-usage_error "-m nope: not bench or echo" -m nope
-usage_error "-b 16777217: too large (1 to 16777216)" -b 16777217
-usage_error "-T 0: too small (1 to 86400)" -T 0
-usage_error "bad address '70000': port out of range" 70000
-usage_error "too many operands: '127.0.0.1:2'" 127.0.0.1:1 127.0.0.1:2
-usage_error "unknown option '-x'" -x
+expect_usage "loadcli: -c 0: too small (1 to 4096)" loadcli -c 0
+expect_usage "loadcli: -n abc: not a number (1 to 1000000000)" loadcli -n abc
+expect_usage "loadcli: -m nope: not bench or echo" loadcli -m nope
+expect_usage "loadcli: -b 16777217: too large (1 to 16777216)" loadcli -b 16777217
+expect_usage "loadcli: -T 0: too small (1 to 86400)" loadcli -T 0
+expect_usage "loadcli: bad address '70000': port out of range" loadcli 70000
+expect_usage "loadcli: too many operands: '127.0.0.1:2'" loadcli 127.0.0.1:1 127.0.0.1:2
+expect_usage "loadcli: unknown option '-x'" loadcli -x
 ok "usage errors exit 2 with the exact message"

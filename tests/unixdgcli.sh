@@ -194,23 +194,13 @@ no_files "after no server"
 ok "no server, or a stale socket, is reported at once"
 
 # Usage errors: exit 2, the exact message, the usage line.
-expect_usage() {
-	local want=$1 status
-	shift
-	run unixdgcli "$@" >"$T/out" 2>"$T/err" </dev/null
-	status=$?
-	[ "$status" -eq 2 ] || fail "'unixdgcli $*' exited $status, not 2"
-	[ "$(head -n 1 "$T/err")" = "$want" ] || fail "'unixdgcli $*' said '$(head -n 1 "$T/err")', not '$want'"
-	[ "$(sed -n 2p "$T/err")" = 'usage: unixdgcli [-n] [-r retries] [-t timeout] [path] [message ...]' ] ||
-	    fail "'unixdgcli $*' gave no usage line"
-}
 long="/$(printf 'p%.0s' {1..107})"
-expect_usage "unixdgcli: bad address '$long': Unix path too long (max 107 bytes)" "$long"
-expect_usage "unixdgcli: bad address '127.0.0.1:9877': not a Unix path or @name" 127.0.0.1:9877
-expect_usage "unixdgcli: unknown option '-4'" -4
-expect_usage "unixdgcli: -t 0: too small (1 to 86400)" -t 0
-expect_usage "unixdgcli: -r x: not a number (0 to 1000)" -r x
-expect_usage "unixdgcli: message 2 is longer than 65507 bytes" "$T/d.sock" ok "$(head -c 65508 /dev/zero | tr '\0' x)"
+expect_usage "unixdgcli: bad address '$long': Unix path too long (max 107 bytes)" unixdgcli "$long"
+expect_usage "unixdgcli: bad address '127.0.0.1:9877': not a Unix path or @name" unixdgcli 127.0.0.1:9877
+expect_usage "unixdgcli: unknown option '-4'" unixdgcli -4
+expect_usage "unixdgcli: -t 0: too small (1 to 86400)" unixdgcli -t 0
+expect_usage "unixdgcli: -r x: not a number (0 to 1000)" unixdgcli -r x
+expect_usage "unixdgcli: message 2 is longer than 65507 bytes" unixdgcli "$T/d.sock" ok "$(head -c 65508 /dev/zero | tr '\0' x)"
 run unixdgcli --help >"$T/help" || fail "unixdgcli --help exited $?"
 grep -qx 'usage: unixdgcli \[-n\] \[-r retries\] \[-t timeout\] \[path\] \[message ...\]' "$T/help" ||
     fail "unixdgcli --help: $(cat "$T/help")"

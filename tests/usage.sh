@@ -3,18 +3,6 @@
 # that says exactly what is wrong.  --help and --version exit 0.
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 
-# expect_usage MESSAGE PROG ARGS...: PROG ARGS exits 2, its first line MESSAGE.
-expect_usage() {
-	local want=$1 status
-	shift
-	run "$@" >"$T/out" 2>"$T/err"
-	status=$?
-	[ "$status" -eq 2 ] || fail "'$*' exited $status, not 2"
-	[ "$(head -n 1 "$T/err")" = "$want" ] ||
-	    fail "'$*' said '$(head -n 1 "$T/err")', not '$want'"
-	grep -q "^usage: $1 " "$T/err" || fail "'$*' gave no usage line"
-	[ ! -s "$T/out" ] || fail "'$*' wrote to standard output"
-}
 
 for prog in iterd forkd preforkd tcpcli; do
 	expect_usage "$prog: bad address '70000': port out of range" $prog 70000
