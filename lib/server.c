@@ -538,8 +538,10 @@ back_off(void)
 /*
  * Out of descriptors: give up the spare one, accept the pending connection
  * and close it at once, so that it does not wake us again and again.
+ * Returns 0, or -1 when there was no spare to give up (the system is out,
+ * ENFILE, or the limit is below the spare itself).
  */
-static void
+static int
 shed_connection(struct server *s, int lfd)
 {
 	int fd;
@@ -550,9 +552,15 @@ shed_connection(struct server *s, int lfd)
 			close(fd);
 		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
-	/* No spare to give up (the system is out, ENFILE): do not spin. */
-	if (s->spare_fd == -1)
-		back_off();
+	return s->spare_fd == -1 ? -1 : 0;
+}
+
+/* Nothing to do but wait a while; let the signals in when the wait is over. */
+static void
+pause_accepting(struct server *s)
+{
+	back_off();
+	s->unwaited = SERVER_BATCH;
 }
 
 /* Is this accept error one that only means "try again"? (accept(2), Linux) */
@@ -571,16 +579,20 @@ server_accept(struct server *s, int lfd, struct sockaddr *sa, socklen_t *len)
 	socklen_t room = *len;
 	int fd;
 
-	/* A listener that is never idle would never let pselect wait. */
-	if (s->accept_waits && ++s->unwaited >= SERVER_BATCH) {
-		s->unwaited = 0;
-		server_let_signals_in(s);
-		if (server_term || server_chld) {
+	for (;;) {
+		/*
+		 * pselect lets a signal in only when it has to wait: a listener
+		 * that is never idle, or an accept that keeps failing, must let
+		 * them in now and then.
+		 */
+		if (s->accept_waits && ++s->unwaited >= SERVER_BATCH) {
+			s->unwaited = 0;
+			server_let_signals_in(s);
+		}
+		if (server_term || (s->accept_waits && server_chld)) {
 			errno = EINTR;
 			return -1;
 		}
-	}
-	for (;;) {
 		if (s->accept_waits && server_wait_readable(s, lfd) == -1)
 			return -1;
 		*len = room;
@@ -592,10 +604,11 @@ server_accept(struct server *s, int lfd, struct sockaddr *sa, socklen_t *len)
 			return -1;
 		if (errno == EMFILE || errno == ENFILE) {
 			log_pressure(s, errno);
-			shed_connection(s, lfd);
+			if (shed_connection(s, lfd) == -1)
+				pause_accepting(s);
 		} else if (errno == ENOBUFS || errno == ENOMEM) {
 			log_pressure(s, errno);
-			back_off();
+			pause_accepting(s);
 		} else if (!accept_transient(errno))
 			return -1;
 	}

@@ -10,6 +10,9 @@
 #define _DEFAULT_SOURCE		/* MAP_ANONYMOUS */
 #include <sys/types.h>
 #include <sys/mman.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -103,6 +106,22 @@ served_enough(long long served)
 	return opts.requests != 0 && served >= opts.requests;
 }
 
+/*
+ * A parent killed outright (SIGKILL) cannot stop its children: on Linux
+ * the kernel sends them SIGTERM when it dies, and a child that finds it
+ * has died already stops at once.  Elsewhere the children of pass see
+ * their pair close; the others serve on until stopped.
+ */
+static void
+orphan_stops(const struct pool *p)
+{
+#ifdef PR_SET_PDEATHSIG
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+	if (getppid() != p->parent)
+		server_term = 1;
+}
+
 /* A child's life: take a connection, serve it, count it; until told to stop. */
 static void
 child_main(struct pool *p, int i)
@@ -115,6 +134,7 @@ child_main(struct pool *p, int i)
 
 	/* Let SIGTERM in at any time: it interrupts a wait in accept. */
 	server_unblock_signals(s);
+	orphan_stops(p);
 	if (p->strategy->child_init != NULL)
 		p->strategy->child_init(p, i);
 	while (!server_term && !served_enough(served)) {
@@ -468,6 +488,8 @@ preforkd_run(struct server *s)
 {
 	int i;
 
+	/* Not in pool_open: -d forks between the two. */
+	pool.parent = getpid();
 	for (i = 0; i < pool.nslots; i++)
 		start_or_wait(&pool, i);
 	keep_pool(&pool);

@@ -31,6 +31,7 @@ struct pool {
 	struct server		*server;
 	const struct strategy	*strategy;
 	int			nslots;		/* -n */
+	pid_t			parent;		/* the pool's parent */
 	struct pool_shared	*shared;
 	int			lock_fd;	/* -l fcntl: the unlinked lock file */
 	int			*listener;	/* -l reuseport: one per slot */

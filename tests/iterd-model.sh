@@ -70,3 +70,19 @@ prlimit --pid "$SERVER_PID" --nofile="$soft:" || fail "prlimit"
 [ "$(echo back | run tcpcli "127.0.0.1:$SERVER_PORT")" = back ] || fail "iterd did not recover"
 stop_server "$SERVER_PID"
 ok "EMFILE sheds the client, is logged once, and does not spin"
+
+# Below even the spare descriptor: nothing can be accepted, so the server
+# waits (without spinning) and still stops at once on SIGTERM.
+start_server iterd 127.0.0.1:0
+spare=$(ls /proc/"$SERVER_PID"/fd | awk '$1 < 1000' | sort -n | tail -n 1)
+prlimit --pid "$SERVER_PID" --nofile="$spare:" || fail "prlimit"
+echo stuck | RUN_LIMIT=30 run tcpcli "127.0.0.1:$SERVER_PORT" >/dev/null 2>&1 &
+sleep 1
+ticks_before=$(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat)
+sleep 1
+ticks=$(($(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat) - ticks_before))
+[ "$ticks" -lt 50 ] || fail "iterd used $ticks ticks in a second with no descriptor to spare"
+kill -TERM "$SERVER_PID"
+wait_gone "$SERVER_PID" 3 || fail "iterd out of descriptors did not stop on SIGTERM"
+wait "$SERVER_PID" || fail "iterd exited $? after SIGTERM"
+ok "out of descriptors, even the spare: no spin, and SIGTERM still stops it"

@@ -147,7 +147,7 @@ ours() {
 }
 
 finish() {
-	local status=$? pid
+	local status=$? pid kid
 	trap - EXIT
 	if [ -n "${WATCHDOG:-}" ]; then
 		kill "$WATCHDOG" 2>/dev/null
@@ -157,7 +157,11 @@ finish() {
 	for pid in $(jobs -p); do
 		kill -KILL "$pid" 2>/dev/null
 	done
+	# Children first (a pool's), then the servers themselves.
 	for pid in $STARTED; do
+		for kid in $(pgrep -P "$pid" 2>/dev/null); do
+			ours "$kid" && kill -KILL "$kid" 2>/dev/null
+		done
 		ours "$pid" && kill -KILL "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null

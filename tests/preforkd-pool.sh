@@ -139,6 +139,20 @@ if [ "$STRATEGY" = reuseport ]; then held=1; else held=2; fi
 term_with_clients "$held" preforkd -n "$N" -l "$STRATEGY"
 ok "$STRATEGY: SIGTERM lets connected clients finish, and leaves no process"
 
+# The parent killed outright (SIGKILL): its children do not live on.
+start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
+wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
+orphans=$(pool_pids "$SERVER_PID")
+for child in $orphans; do
+	track "$child"	# should they outlive it, the test still ends them
+done
+kill -KILL "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null
+for child in $orphans; do
+	wait_gone "$child" 10 || fail "child $child outlived its parent"
+done
+ok "$STRATEGY: children do not outlive a parent killed with SIGKILL"
+
 # -d -p.
 daemon_round_trip preforkd -l "$STRATEGY"
 ok "$STRATEGY: -d -p, then SIGTERM, leaves no pidfile and no process"
