@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "escape.h"
 #include "num.h"
 
 static int
@@ -127,6 +128,13 @@ parse_bracketed(struct addr *a, const char *spec, const char *proto,
 	literal[strcspn(literal, "%")] = '\0';
 	if (inet_pton(AF_INET6, literal, &in6) != 1)
 		return fail(why, whylen, "bad IPv6 address");
+	/* An IPv6 socket bound with IPV6_V6ONLY cannot take one: say what to write. */
+	if (IN6_IS_ADDR_V4MAPPED(&in6)) {
+		inet_ntop(AF_INET, &in6.s6_addr[12], literal, sizeof literal);
+		snprintf(why, whylen, "an IPv4-mapped IPv6 address: write it as %s",
+		    literal);
+		return -1;
+	}
 	memcpy(a->host, spec + 1, len);
 	a->host[len] = '\0';
 	if (close[1] == '\0')
@@ -203,13 +211,15 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 	if (sa->sa_family == AF_UNIX) {
 		pathlen = len > offsetof(struct sockaddr_un, sun_path) ?
 		    len - offsetof(struct sockaddr_un, sun_path) : 0;
+		/* A peer names its own socket: its bytes are escaped. */
 		if (pathlen == 0)
 			snprintf(buf, size, "unnamed");
-		else if (sun->sun_path[0] == '\0')
-			snprintf(buf, size, "@%.*s", (int)pathlen - 1, sun->sun_path + 1);
-		else
-			snprintf(buf, size, "%.*s", (int)strnlen(sun->sun_path, pathlen),
-			    sun->sun_path);
+		else if (sun->sun_path[0] == '\0' && size > 1) {
+			buf[0] = '@';
+			escape_text(buf + 1, size - 1, sun->sun_path + 1, pathlen - 1);
+		} else
+			escape_text(buf, size, sun->sun_path,
+			    strnlen(sun->sun_path, pathlen));
 		return buf;
 	}
 	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {

@@ -31,8 +31,9 @@ struct addr {
 /*
  * addr_parse: parse spec, one of PORT, HOST:PORT, [IPV6]:PORT, *:PORT, /path,
  * ./path or @name, into *a.  A service name as PORT is looked up for proto
- * ("tcp" or "udp") in the services database.  Returns 0, or -1 with the
- * reason in why ("port out of range", "missing ']'", ...).
+ * ("tcp" or "udp") in the services database.  An IPv4-mapped IPv6 literal,
+ * [::ffff:a.b.c.d], is refused: the IPv4 address says the same.  Returns 0,
+ * or -1 with the reason in why ("port out of range", "missing ']'", ...).
  */
 int	addr_parse(struct addr *a, const char *spec, const char *proto,
 	    char *why, size_t whylen);
@@ -56,7 +57,9 @@ int	addr_operand(struct addr *a, const char *spec, const char *proto,
 /*
  * addr_format: write the numeric form of a socket address into buf:
  * "127.0.0.1:9877", "[::1]:9877", "/path", "@name", or "unnamed" for an
- * unbound Unix socket.  An IPv4-mapped IPv6 address is shown as IPv4.
+ * unbound Unix socket.  An IPv4-mapped IPv6 address is shown as IPv4; the
+ * bytes of a Unix path or name, which a peer chooses, are escaped
+ * (escape_text).
  * Returns buf.
  */
 char	*addr_format(const struct sockaddr *sa, socklen_t len, char *buf,

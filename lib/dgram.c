@@ -15,18 +15,39 @@
 #include "addr.h"
 #include "dgram.h"
 #include "io.h"
+#include "limit.h"
 #include "log.h"
+#include "net.h"
+#include "opt.h"
 
-void
-dgram_init(struct dgram *d, struct server *s)
+int
+dgram_init(struct dgram *d, struct server *s, long long rate)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-
 	memset(d, 0, sizeof *d);
 	d->s = s;
-	d->family = getsockname(s->fd, (struct sockaddr *)&ss, &len) == 0 ?
-	    ss.ss_family : AF_UNSPEC;
+	d->rate = rate;
+	d->selflen = sizeof d->self;
+	if (getsockname(s->fd, (struct sockaddr *)&d->self, &d->selflen) == -1)
+		d->selflen = 0;
+	d->family = d->selflen > 0 ? d->self.ss_family : AF_UNSPEC;
+	if (rate > 0 && (d->replies = limit_new(1000000 / rate, (unsigned)rate,
+	    LIMIT_PORT)) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+dgram_fini(struct dgram *d)
+{
+	limit_free(d->replies);
+	d->replies = NULL;
+}
+
+int
+dgram_option_rate(int opt, const char *arg, long long *rate, char *why,
+    size_t whylen)
+{
+	return opt_num(opt, arg, 0, 1000000, rate, why, whylen);
 }
 
 /* Is this recvmsg error one that only means "try again"? */
@@ -92,91 +113,16 @@ dgram_recv(struct dgram *d, void *buf, size_t size, struct sockaddr *peer,
 	return n;
 }
 
-/* The key of a source: its family and address, without the port. */
-static size_t
-source_key(const struct sockaddr *sa, socklen_t len, unsigned char *key,
-    size_t size)
-{
-	const size_t pathoff = offsetof(struct sockaddr_un, sun_path);
-	const void *bytes = NULL;
-	size_t n = 0;
-
-	if (sa->sa_family == AF_INET) {
-		bytes = &((const struct sockaddr_in *)sa)->sin_addr;
-		n = sizeof(struct in_addr);
-	} else if (sa->sa_family == AF_INET6) {
-		bytes = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		n = sizeof(struct in6_addr);
-	} else if (sa->sa_family == AF_UNIX && len > pathoff) {
-		bytes = (const char *)sa + pathoff;
-		n = len - pathoff;
-	}
-	if (n > size - 1)
-		n = size - 1;
-	key[0] = (unsigned char)sa->sa_family;
-	if (n > 0)
-		memcpy(key + 1, bytes, n);
-	return n + 1;
-}
-
-/*
- * May a line about this source be logged now?  1, and the time noted, if
- * none has been this last minute.  A new source takes a free slot, or the
- * one told about longest ago if that was more than a minute ago; with no
- * slot to take, it shares one line a minute with the others (*others).
- */
-static int
-source_may_log(struct dgram *d, const struct sockaddr *peer, socklen_t len,
-    int *others)
-{
-	struct dgram_source *src, *empty = NULL, *stale = NULL, *take;
-	unsigned char key[sizeof src->key];
-	long long now = io_now_ms();
-	size_t keylen = source_key(peer, len, key, sizeof key), i;
-
-	*others = 0;
-	for (i = 0; i < DGRAM_SOURCES; i++) {
-		src = &d->sources[i];
-		if (src->keylen == keylen && memcmp(src->key, key, keylen) == 0) {
-			if (now - src->logged_ms < DGRAM_QUIET_MS)
-				return 0;
-			src->logged_ms = now;
-			return 1;
-		}
-		if (src->keylen == 0) {
-			if (empty == NULL)
-				empty = src;
-		} else if (now - src->logged_ms >= DGRAM_QUIET_MS &&
-		    (stale == NULL || src->logged_ms < stale->logged_ms))
-			stale = src;
-	}
-	if ((take = empty != NULL ? empty : stale) != NULL) {
-		memcpy(take->key, key, keylen);
-		take->keylen = keylen;
-		take->logged_ms = now;
-		return 1;
-	}
-	*others = 1;
-	if (d->others_ms != 0 && now - d->others_ms < DGRAM_QUIET_MS)
-		return 0;
-	d->others_ms = now;
-	return 1;
-}
-
 /* A warning about peer, at most once a minute for its source. */
 static void
 warn_limited(struct dgram *d, const struct sockaddr *peer, socklen_t len,
     const char *what)
 {
 	char from[ADDR_STRLEN];
-	int others;
 
-	if (!source_may_log(d, peer, len, &others))
-		return;
-	log_warning("%s: %s: %s (%s)", addr_format(peer, len, from, sizeof from),
-	    d->s->service->name, what, others ?
-	    "too many sources: more from new ones are not logged for a minute" :
-	    "more from this source are not logged for a minute");
+	if (limit_take(d->s->peer_logs, peer, len))
+		log_warning("%s: %s: %s %s", addr_format(peer, len, from,
+		    sizeof from), d->s->service->name, what, LIMIT_LOG_SUFFIX);
 }
 
 void
@@ -255,9 +201,61 @@ dgram_summary(const struct dgram *d)
 	    unnamed);
 }
 
+/*
+ * Is peer our own address?  For IP, our port from any address: a reply
+ * would come back to us (through any of our addresses), or go to another
+ * server on the same port, which would answer it.
+ */
+static int
+from_self(const struct dgram *d, const struct sockaddr *peer, socklen_t len)
+{
+	const struct sockaddr *self = (const struct sockaddr *)&d->self;
+	const size_t pathoff = offsetof(struct sockaddr_un, sun_path);
+
+	if (d->selflen == 0)
+		return 0;
+	if (peer->sa_family == AF_UNIX)
+		return self->sa_family == AF_UNIX && len == d->selflen &&
+		    len > pathoff && memcmp(peer, self, len) == 0;
+	return (peer->sa_family == AF_INET || peer->sa_family == AF_INET6) &&
+	    net_sockaddr_port(peer) == net_sockaddr_port(self);
+}
+
+/* Why not to serve a datagram from peer, or NULL to serve it. */
+static const char *
+refused(const struct dgram *d, const struct sockaddr *peer, socklen_t len,
+    dgram_refuse_fn *refuse)
+{
+	if (from_self(d, peer, len))
+		return d->family == AF_UNIX ? "from this server's own address" :
+		    "from this server's own port";
+	return refuse != NULL ? refuse(peer, len) : NULL;
+}
+
+/* Answer, if the sender has an address and budget left. */
+static void
+answer(struct dgram *d, const struct sockaddr *peer, socklen_t len,
+    size_t inlen, const char *out, ssize_t outlen)
+{
+	char why[96];
+
+	/* A sender with no name of its own has nowhere to be answered. */
+	if (peer->sa_family == AF_UNIX &&
+	    len <= offsetof(struct sockaddr_un, sun_path)) {
+		dgram_unanswered(d, peer, len, inlen, outlen);
+		return;
+	}
+	if (outlen >= 0 && !limit_take(d->replies, peer, len)) {
+		snprintf(why, sizeof why, "past its budget of %lld replies a "
+		    "second", d->rate);
+		dgram_drop(d, peer, len, why);
+		return;
+	}
+	dgram_reply(d, peer, len, inlen, out, outlen);
+}
+
 int
-dgram_serve(struct server *s,
-    const char *(*refuse)(const struct sockaddr *peer, socklen_t peerlen))
+dgram_serve(struct server *s, long long rate, dgram_refuse_fn *refuse)
 {
 	static char in[DGRAM_MAX], out[DGRAM_MAX];
 	struct sockaddr_storage peer;
@@ -268,7 +266,10 @@ dgram_serve(struct server *s,
 	ssize_t n, r;
 	int status = 0;
 
-	dgram_init(&d, s);
+	if (dgram_init(&d, s, rate) == -1) {
+		log_error("reply budget: %s", strerror(errno));
+		return 1;
+	}
 	while (!server_term) {
 		len = sizeof peer;
 		n = dgram_recv(&d, in, sizeof in, sa, &len);
@@ -283,18 +284,14 @@ dgram_serve(struct server *s,
 			status = 1;
 			break;
 		}
-		if (refuse != NULL && (why = refuse(sa, len)) != NULL) {
+		if ((why = refused(&d, sa, len, refuse)) != NULL) {
 			dgram_drop(&d, sa, len, why);
 			continue;
 		}
 		r = s->service->dgram(in, (size_t)n, out, sizeof out, sa, len);
-		/* A sender with no name of its own has nowhere to be answered. */
-		if (sa->sa_family == AF_UNIX &&
-		    len <= offsetof(struct sockaddr_un, sun_path))
-			dgram_unanswered(&d, sa, len, (size_t)n, r);
-		else
-			dgram_reply(&d, sa, len, (size_t)n, out, r);
+		answer(&d, sa, len, (size_t)n, out, r);
 	}
 	dgram_summary(&d);
+	dgram_fini(&d);
 	return status;
 }

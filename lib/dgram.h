@@ -20,17 +20,8 @@
 #define DGRAM_STR_(x)	#x
 #define DGRAM_STR(x)	DGRAM_STR_(x)
 #define DGRAM_TOO_LONG	"longer than " DGRAM_STR(DGRAM_MAX) " bytes"
-/* The sources whose drops are remembered, for the once-a-minute log. */
-#define DGRAM_SOURCES	64
-/* How long a source that has been told about is not told again, in ms. */
-#define DGRAM_QUIET_MS	60000
-
-/* A source of drops: its address without the port; when it was logged. */
-struct dgram_source {
-	unsigned char	key[112];	/* the family, then the address bytes */
-	size_t		keylen;		/* 0: the slot is free */
-	long long	logged_ms;
-};
+/* -r: replies a second to one source (address and port), in bursts as large. */
+#define DGRAM_RATE	100
 
 /* One datagram server at work. */
 struct dgram {
@@ -39,12 +30,35 @@ struct dgram {
 	int		unwaited;	/* datagrams taken since the last wait */
 	unsigned long long received, answered, dropped;
 	unsigned long long unnamed;	/* from Unix senders with no address */
-	struct dgram_source sources[DGRAM_SOURCES];
-	long long	others_ms;	/* last line for a source with no slot left */
+	long long	rate;		/* -r: replies a second to one source; 0: any */
+	struct limit	*replies;	/* the budget of each source, for rate */
+	struct sockaddr_storage self;	/* our own address: never answered */
+	socklen_t	selflen;
 };
 
-/* dgram_init: start serving datagrams on s->fd: no counts, no sources. */
-void	dgram_init(struct dgram *d, struct server *s);
+/*
+ * What a datagram server refuses to answer, besides what dgram_serve
+ * refuses for all: a reason not to serve a datagram from peer, or NULL.
+ */
+typedef const char *dgram_refuse_fn(const struct sockaddr *peer,
+    socklen_t peerlen);
+
+/*
+ * dgram_init: start serving datagrams on s->fd: no counts, and a budget
+ * of rate replies a second for each source (0: no budget).  Returns 0, or
+ * -1 with errno when the budget's table cannot be made.
+ */
+int	dgram_init(struct dgram *d, struct server *s, long long rate);
+
+/* dgram_fini: let go of what dgram_init made. */
+void	dgram_fini(struct dgram *d);
+
+/*
+ * dgram_option_rate: the value of -r, replies a second to one source, 0
+ * to 1000000.  Returns 0, or -1 with the reason in why.
+ */
+int	dgram_option_rate(int opt, const char *arg, long long *rate, char *why,
+	    size_t whylen);
 
 /*
  * dgram_recv: the next datagram on s->fd into buf (size bytes), its sender
@@ -75,8 +89,7 @@ int	dgram_reply(struct dgram *d, const struct sockaddr *peer,
  * dgram_drop: count a datagram from peer that is not served, or whose
  * reply is not sent, for the reason why.  Logged under -v every time, else
  * as a warning at most once a minute for each source (its address without
- * the port), and once a minute for all the sources the table of
- * DGRAM_SOURCES has no room for.
+ * the port: lib/limit.c).
  */
 void	dgram_drop(struct dgram *d, const struct sockaddr *peer,
 	    socklen_t peerlen, const char *why);
@@ -92,13 +105,17 @@ void	dgram_unanswered(struct dgram *d, const struct sockaddr *peer,
 
 /*
  * dgram_serve: the loop of a datagram server, until SIGTERM or SIGINT:
- * receive a datagram, serve it with s->service, answer it.  refuse, when
- * not NULL, gives a reason not to serve a datagram from peer at all (it is
- * then dropped), or NULL.  A sender with no address is served, not
- * answered.  Returns the exit status: 0, or 1 if receiving failed for good.
+ * receive a datagram, serve it with s->service, answer it.  Never
+ * answered, so that no two services can be made to answer each other for
+ * ever: a datagram from our own address (for IP, from our port on any
+ * address: ourselves, or another server on the same port); one refuse
+ * gives a reason for, when refuse is not NULL; and a reply past the
+ * source's budget of rate a second (dgram_init), which ends a loop with
+ * any other service after about rate exchanges.  A sender with no address
+ * is served, not answered.  Returns the exit status: 0, or 1 if receiving
+ * failed for good.
  */
-int	dgram_serve(struct server *s,
-	    const char *(*refuse)(const struct sockaddr *peer, socklen_t peerlen));
+int	dgram_serve(struct server *s, long long rate, dgram_refuse_fn *refuse);
 
 /*
  * dgram_summary: under -v, log the counts: "5 datagrams received,

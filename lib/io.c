@@ -7,13 +7,44 @@
 
 #include "io.h"
 
+/* What io_stop_at set: give up waiting once *stop_flag >= stop_level. */
+static const volatile sig_atomic_t *stop_flag;
+static sig_atomic_t stop_level;
+
 long long
-io_now_ms(void)
+io_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long
+io_now_ms(void)
+{
+	return io_now_us() / 1000;
+}
+
+void
+io_stop_at(const volatile sig_atomic_t *flag, int level)
+{
+	stop_flag = flag;
+	stop_level = (sig_atomic_t)level;
+}
+
+int
+io_stopping(void)
+{
+	return stop_flag != NULL && *stop_flag >= stop_level;
+}
+
+/* A call a signal interrupted: try again (0), or give up (-1, EINTR)? */
+static int
+interrupted(void)
+{
+	errno = EINTR;
+	return io_stopping() ? -1 : 0;
 }
 
 int
@@ -37,7 +68,7 @@ io_wait(int fd, short events, int timeout_ms)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		if (errno != EINTR)
+		if (errno != EINTR || interrupted() == -1)
 			return -1;
 	}
 }
@@ -57,7 +88,7 @@ io_read(int fd, void *buf, size_t n, int timeout_ms)
 	for (;;) {
 		if ((r = read(fd, buf, n)) >= 0)
 			return r;
-		if (errno == EINTR)
+		if (errno == EINTR && interrupted() == 0)
 			continue;
 		if (!must_wait() || io_wait(fd, POLLIN, timeout_ms) == -1)
 			return -1;
@@ -93,7 +124,7 @@ io_writen(int fd, const void *buf, size_t n, int timeout_ms)
 			put += (size_t)w;
 			continue;
 		}
-		if (errno == EINTR)
+		if (errno == EINTR && interrupted() == 0)
 			continue;
 		if (!must_wait() || io_wait(fd, POLLOUT, timeout_ms) == -1)
 			return -1;
@@ -105,6 +136,7 @@ void
 io_lines_init(struct io_lines *lb, int fd)
 {
 	lb->fd = fd;
+	lb->deadline_ms = 0;
 	lb->start = lb->end = 0;
 }
 
@@ -125,29 +157,49 @@ take_line(struct io_lines *lb, char *line, size_t size, size_t *len)
 	return nl != NULL && take == avail;
 }
 
+/*
+ * How long the next read of lb may wait: timeout_ms, cut short by the
+ * line's deadline.  0 with *wait set, or -1 with ETIMEDOUT once it is past.
+ */
+static int
+line_wait(const struct io_lines *lb, int timeout_ms, int *wait)
+{
+	long long left;
+
+	*wait = timeout_ms;
+	if (lb->deadline_ms == 0)
+		return 0;
+	if ((left = lb->deadline_ms - io_now_ms()) <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (timeout_ms <= 0 || left < timeout_ms)
+		*wait = (int)left;
+	return 0;
+}
+
 ssize_t
 io_readline(struct io_lines *lb, char *line, size_t size, int timeout_ms)
 {
 	size_t len = 0;
 	ssize_t r;
+	int wait;
 
 	line[0] = '\0';
 	for (;;) {
 		if (lb->start < lb->end && take_line(lb, line, size, &len))
 			return (ssize_t)len;
-		if (lb->start == lb->end) {
-			lb->start = lb->end = 0;
-			r = io_read(lb->fd, lb->data, sizeof lb->data, timeout_ms);
-			if (r == -1)
-				return -1;
-			if (r == 0)
-				return (ssize_t)len;	/* a last line without '\n' */
-			lb->end = (size_t)r;
-		}
-		/* Full, and more is coming: the line is longer than size - 1. */
-		if (len == size - 1) {
-			errno = EMSGSIZE;
+		/* Full, with more to come: this piece goes now, the rest next. */
+		if (len == size - 1)
+			return (ssize_t)len;
+		/* take_line took all there was: the buffer is empty. */
+		if (line_wait(lb, timeout_ms, &wait) == -1)
 			return -1;
-		}
+		lb->start = lb->end = 0;
+		if ((r = io_read(lb->fd, lb->data, sizeof lb->data, wait)) == -1)
+			return -1;
+		if (r == 0)
+			return (ssize_t)len;	/* a last line without '\n' */
+		lb->end = (size_t)r;
 	}
 }

@@ -2,6 +2,7 @@
 #ifndef TINCAN_IO_H
 #define TINCAN_IO_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -11,10 +12,24 @@
  * waits for ever.  A timeout only applies to a non-blocking descriptor
  * (a blocking one never reports that it would block); when it expires the
  * function returns -1 with errno ETIMEDOUT.
+ *
+ * A wait that a signal interrupts goes on, unless io_stop_at has said
+ * when to give up: then it returns -1 with errno EINTR.
  */
 
-/* io_now_ms: milliseconds on the monotonic clock, for deadlines. */
+/* io_now_ms, io_now_us: the monotonic clock in ms or us, for deadlines. */
 long long io_now_ms(void);
+long long io_now_us(void);
+
+/*
+ * io_stop_at: from now on, a wait here that a signal interrupts gives up
+ * (EINTR) once *flag has reached level: a server's second SIGTERM ends the
+ * connection it is serving.  NULL: waits end only by their timeout.
+ */
+void	io_stop_at(const volatile sig_atomic_t *flag, int level);
+
+/* io_stopping: has the flag of io_stop_at reached its level? */
+int	io_stopping(void);
 
 /* io_wait: poll fd for events.  Returns 0 when ready, -1 with errno. */
 int	io_wait(int fd, short events, int timeout_ms);
@@ -31,19 +46,22 @@ ssize_t	io_writen(int fd, const void *buf, size_t n, int timeout_ms);
 /* A read buffer for line-oriented input on one descriptor. */
 struct io_lines {
 	int	fd;
+	long long deadline_ms;		/* io_now_ms time the line must come by; 0: none */
 	size_t	start, end;		/* unread bytes are data[start..end) */
 	char	data[4096];
 };
 
-/* io_lines_init: start reading lines from fd. */
+/* io_lines_init: start reading lines from fd, with no deadline. */
 void	io_lines_init(struct io_lines *lb, int fd);
 
 /*
  * io_readline: the next line, its '\n' kept, NUL-terminated in line.
  * Returns its length; at end of file a last line without '\n' as it is,
- * then 0.  A line that does not fit in size - 1 bytes is -1 with errno
- * EMSGSIZE (what was read of it is in line).  Bytes after the line stay
- * buffered for the next call.
+ * then 0.  A line longer than size - 1 bytes comes in pieces of size - 1
+ * bytes without a '\n', the rest in the calls that follow: every byte is
+ * returned, NULs included (count by the length, not strlen).  Bytes after
+ * the line stay buffered for the next call.  Past lb->deadline_ms, when it
+ * is set, it fails with ETIMEDOUT however busy the sender is.
  */
 ssize_t	io_readline(struct io_lines *lb, char *line, size_t size,
 	    int timeout_ms);

@@ -1,15 +1,21 @@
 /* log: messages as "prog: context: reason", to stderr or, once detached, syslog. */
+#include <sys/stat.h>
+
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "escape.h"
+#include "io.h"
 #include "log.h"
 
 static const char *progname = "tincan";
 static int use_syslog;
+static int output_fd = STDOUT_FILENO;	/* where log_output writes */
 
 void
 log_open(const char *prog)
@@ -90,23 +96,48 @@ log_info(const char *fmt, ...)
 }
 
 void
-log_output(const char *peer, const char *text, size_t len)
+log_output_open(void)
 {
-	char line[4096];
-	size_t n;
-	int body;
+	struct stat st;
+	int fd;
 
-	if (len > 0 && text[len - 1] == '\n')
-		len--;
-	if (use_syslog) {
-		syslog(LOG_INFO, "%s: %.*s", peer, (int)len, text);
+	if (fstat(STDOUT_FILENO, &st) == -1 ||
+	    !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))
 		return;
-	}
-	/* Longer text is cut, not split: one line in, one line out. */
-	n = (size_t)snprintf(line, sizeof line, "%s: ", peer);
-	body = (int)(len < sizeof line - n - 1 ? len : sizeof line - n - 1);
-	memcpy(line + n, text, (size_t)body);
-	n += (size_t)body;
-	line[n++] = '\n';
-	(void)!write(STDOUT_FILENO, line, n);
+	/* A description of our own: O_NONBLOCK on fd 1 would be the shell's too. */
+	fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd != -1)
+		output_fd = fd;
+}
+
+int
+log_output(const char *peer, const char *text, size_t len, int more,
+    int timeout_ms)
+{
+	char line[PIPE_BUF];
+	size_t head, n;
+
+	if (!more && len > 0 && text[len - 1] == '\n')
+		len -= len > 1 && text[len - 2] == '\r' ? 2 : 1;
+	head = (size_t)snprintf(line, sizeof line / 2, "%s: ", peer);
+	if (head >= sizeof line / 2)
+		head = sizeof line / 2 - 1;
+	do {
+		/* Room kept for the '\\' of a continued line and the newline. */
+		n = escape_text(line + head, sizeof line - head - 2, text, len);
+		text += n;
+		len -= n;
+		n = head + strlen(line + head);
+		if (len > 0 || more)
+			line[n++] = '\\';
+		if (use_syslog) {
+			line[n] = '\0';
+			syslog(LOG_INFO, "%s", line);
+			continue;
+		}
+		line[n++] = '\n';
+		if (io_writen(output_fd, line, n, timeout_ms) == -1)
+			return -1;
+	} while (len > 0);
+	return 0;
 }

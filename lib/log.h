@@ -22,10 +22,26 @@ void	log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * log_output: what the print service shows, "peer: text", as one write to
- * standard output so that lines of concurrent processes do not mix, or to
- * syslog once detached.  A newline is added if text lacks one.
+ * log_output_open: give the print service a standard output of its own
+ * that never blocks: where standard output is a pipe, a FIFO or a
+ * terminal, it is opened again, non-blocking (Linux: /proc/self/fd/1), so
+ * that a reader who stops reading costs a connection its timeout instead
+ * of stopping the server.  Elsewhere (a file, a socket) it is left as it is.
  */
-void	log_output(const char *peer, const char *text, size_t len);
+void	log_output_open(void);
+
+/*
+ * log_output: show len bytes a peer sent, for the print service, as lines
+ * "peer: text" on standard output (or syslog once detached).  The text is
+ * escaped (escape_text) and its own line end, LF or CR LF, is not shown.
+ * Each line is one write of at most PIPE_BUF bytes, so that the lines of
+ * concurrent processes never mix; text too long for one line, and text
+ * the caller says has more to come (more != 0), is shown in lines that end
+ * in a lone '\', continued on the next line.  Waits at most timeout_ms
+ * (<= 0: for ever) for standard output to take each line.  Returns 0, or
+ * -1 with errno (ETIMEDOUT: it took nothing for that long).
+ */
+int	log_output(const char *peer, const char *text, size_t len, int more,
+	    int timeout_ms);
 
 #endif

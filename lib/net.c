@@ -288,6 +288,17 @@ net_peer(int fd, char *buf, size_t size)
 }
 
 int
+net_sockaddr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	errno = EAFNOSUPPORT;
+	return -1;
+}
+
+int
 net_port(int fd)
 {
 	struct sockaddr_storage ss;
@@ -295,12 +306,7 @@ net_port(int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
 		return -1;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	errno = EAFNOSUPPORT;
-	return -1;
+	return net_sockaddr_port((struct sockaddr *)&ss);
 }
 
 int

@@ -61,6 +61,9 @@ char	*net_peer(int fd, char *buf, size_t size);
 /* net_port: the port fd is bound to, or -1 with errno. */
 int	net_port(int fd);
 
+/* net_sockaddr_port: the port of an IP address, or -1 with EAFNOSUPPORT. */
+int	net_sockaddr_port(const struct sockaddr *sa);
+
 /*
  * net_set_nonblock: turn O_NONBLOCK on (on != 0) or off.  Returns 0, or -1
  * with errno.

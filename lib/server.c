@@ -34,7 +34,8 @@ server_defaults(struct server *s, const struct server_model *m)
 	s->backlog = SOMAXCONN;
 	s->service = service_find("echo");
 	s->timeout = SERVER_TIMEOUT;
-	s->fd = s->pidfd = s->spare_fd = s->ready_fd = -1;
+	s->fd = s->spare_fd = s->ready_fd = -1;
+	pidfile_init(&s->pf);
 	s->accept_waits = 1;
 }
 
@@ -137,81 +138,11 @@ server_open(struct server *s, char *err, size_t errlen)
 	}
 	net_local(s->fd, s->bound, sizeof s->bound);
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	return 0;
-}
-
-/* The pid holding a lock on the open pidfile fd, or 0 if none does. */
-static pid_t
-pidfile_holder(int fd)
-{
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-
-	if (fcntl(fd, F_GETLK, &fl) == -1 || fl.l_type == F_UNLCK)
-		return 0;
-	return fl.l_pid;
-}
-
-/*
- * Before binding: refuse at once if a live server holds the pidfile, so
- * that the message names it rather than the address it has taken.
- */
-static int
-pidfile_check(const struct server *s, char *err, size_t errlen)
-{
-	int fd = open(s->pidfile, O_RDONLY | O_CLOEXEC);
-	pid_t pid;
-
-	if (fd == -1)
-		return 0;
-	pid = pidfile_holder(fd);
-	close(fd);
-	if (pid == 0)
-		return 0;
-	snprintf(err, errlen, "pidfile %s: already running (pid %ld)",
-	    s->pidfile, (long)pid);
-	return -1;
-}
-
-/* Create the pidfile and hold a lock on it while the server lives. */
-static int
-pidfile_create(struct server *s, char *err, size_t errlen)
-{
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char line[32];
-	pid_t pid;
-	int n, fd;
-
-	/* Kept whole, for the unlink after -d has moved to "/". */
-	if (s->pidfile[0] != '/' && getcwd(s->pidpath, sizeof s->pidpath) == NULL) {
-		snprintf(err, errlen, "pidfile %s: getcwd: %s", s->pidfile,
-		    strerror(errno));
+	/* Made before any fork: every process of the server shares it. */
+	if ((s->peer_logs = limit_new_log()) == NULL) {
+		snprintf(err, errlen, "peer log limit: %s", strerror(errno));
 		return -1;
 	}
-	snprintf(s->pidpath + strlen(s->pidpath), sizeof s->pidpath -
-	    strlen(s->pidpath), "%s%s", s->pidfile[0] == '/' ? "" : "/", s->pidfile);
-	if ((fd = open(s->pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
-		snprintf(err, errlen, "pidfile %s: %s", s->pidfile, strerror(errno));
-		return -1;
-	}
-	if (fcntl(fd, F_SETLK, &fl) == -1) {
-		if ((errno == EAGAIN || errno == EACCES) && (pid = pidfile_holder(fd)) != 0)
-			snprintf(err, errlen, "pidfile %s: already running (pid %ld)",
-			    s->pidfile, (long)pid);
-		else
-			snprintf(err, errlen, "pidfile %s: %s", s->pidfile,
-			    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == -1 || write(fd, line, (size_t)n) != n) {
-		snprintf(err, errlen, "pidfile %s: %s", s->pidfile, strerror(errno));
-		unlink(s->pidpath);
-		close(fd);
-		return -1;
-	}
-	s->pidfd = fd;
-	s->pidowner = getpid();
 	return 0;
 }
 
@@ -285,6 +216,7 @@ signals_install(struct server *s)
 	sa.sa_flags = 0;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigprocmask(SIG_BLOCK, &block, &s->waitmask);
+	sigprocmask(SIG_SETMASK, NULL, &s->blockmask);
 }
 
 int
@@ -323,6 +255,18 @@ void
 server_unblock_signals(const struct server *s)
 {
 	sigprocmask(SIG_SETMASK, &s->waitmask, NULL);
+}
+
+void
+server_block_signals(const struct server *s)
+{
+	sigprocmask(SIG_SETMASK, &s->blockmask, NULL);
+}
+
+void
+server_child(struct server *s)
+{
+	pidfile_close(&s->pf);
 }
 
 /*
@@ -401,8 +345,11 @@ server_start(struct server *s, int *status, char *err, size_t errlen)
 {
 	if (s->detach && detach_fork(s, status, err, errlen) != 0)
 		return 1;
-	if (s->pidfile != NULL && pidfile_create(s, err, errlen) == -1)
+	if (s->pidfile != NULL && pidfile_write(&s->pf, err, errlen) == -1)
 		return -1;
+	/* Before the drop: a terminal may be opened again only by its owner. */
+	if (!s->detach)
+		log_output_open();
 	if (s->user != NULL && drop_privileges(s->user, err, errlen) == -1)
 		return -1;
 	signals_install(s);
@@ -444,12 +391,8 @@ server_cleanup(struct server *s)
 		close(s->fd);
 	if (s->spare_fd != -1)
 		close(s->spare_fd);
-	if (s->pidfd != -1 && s->pidowner == getpid()) {
-		/* After -u the directory may not let us unlink: empty it then. */
-		if (unlink(s->pidpath) == -1)
-			(void)!ftruncate(s->pidfd, 0);
-		close(s->pidfd);
-	}
+	limit_free(s->peer_logs);
+	pidfile_remove(&s->pf);
 }
 
 int
@@ -466,15 +409,23 @@ server_main(int argc, char **argv, const struct server_model *m)
 		    service_names(m->socktype), m->help != NULL ? m->help : "", m->name);
 		return opt_usage(found, m->synopsis, help, err);
 	}
-	if ((s.pidfile != NULL && pidfile_check(&s, err, sizeof err) == -1) ||
-	    server_open(&s, err, sizeof err) == -1) {
+	/* The pidfile first: "already running" says more than "address in use". */
+	if (s.pidfile != NULL && pidfile_open(&s.pf, s.pidfile, err, sizeof err) == -1) {
 		log_error("%s", err);
+		return 1;
+	}
+	if (server_open(&s, err, sizeof err) == -1) {
+		log_error("%s", err);
+		server_cleanup(&s);
 		return 1;
 	}
 	switch (server_start(&s, &status, err, sizeof err)) {
 	case 1:
+		/* The parent of a daemon: the daemon keeps all of it. */
 		close(s.fd);
 		close(s.spare_fd);
+		limit_free(s.peer_logs);
+		pidfile_close(&s.pf);
 		return status;
 	case -1:
 		log_error("%s", err);
@@ -626,8 +577,11 @@ server_serve(struct server *s, int fd, const struct sockaddr *peer,
 	rc = s->service->stream(&c);
 	close(fd);
 	s->served++;
-	if (rc == SERVICE_REFUSED)
+	if (rc == SERVICE_REFUSED && s->verbose)
 		log_warning("%s: %s: %s", conn_peer(&c), s->service->name, c.why);
+	else if (rc == SERVICE_REFUSED && limit_take(s->peer_logs, peer, peerlen))
+		log_warning("%s: %s: %s %s", conn_peer(&c), s->service->name,
+		    c.why, LIMIT_LOG_SUFFIX);
 	else if (s->verbose && rc == SERVICE_FAILED)
 		log_info("%s: %s: %s", conn_peer(&c), s->service->name, c.why);
 	else if (s->verbose)

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "limit.h"
+#include "pidfile.h"
 #include "service.h"
 
 /* The idle limit of a connection when -t is not given, in seconds. */
@@ -67,9 +69,9 @@ struct server {
 	int		accept_waits;	/* wait in pselect before accept */
 	int		unwaited;	/* accepted since the signals were let in */
 	sigset_t	waitmask;	/* the mask while waiting: signals let in */
-	int		pidfd;
-	pid_t		pidowner;
-	char		pidpath[PATH_MAX];
+	sigset_t	blockmask;	/* the mask the rest of the time */
+	struct pidfile	pf;		/* -p, once opened */
+	struct limit	*peer_logs;	/* lines about misbehaving peers, per source */
 	int		spare_fd;	/* given up to shed a connection at EMFILE */
 	long long	last_shed_log;	/* when the last EMFILE line was logged, ms */
 	int		ready_fd;	/* detaching: tells the parent we are ready */
@@ -107,7 +109,9 @@ int	server_accept(struct server *s, int lfd, struct sockaddr *sa,
 /*
  * server_serve: run the service on the connection fd from peer, bounded by
  * -t, then close fd and count it.  Logs a line under -v, and a warning when
- * the client broke the protocol.  Returns what the service returned.
+ * the client broke the protocol (without -v at most one a minute for each
+ * source, for all the processes of the server).  Returns what the service
+ * returned.
  */
 int	server_serve(struct server *s, int fd, const struct sockaddr *peer,
 	    socklen_t peerlen);
@@ -139,8 +143,19 @@ void	server_let_signals_in(const struct server *s);
  */
 void	server_wait_signal(const struct server *s);
 
-/* server_unblock_signals: let the handled signals in at any time (a pool child). */
+/*
+ * server_unblock_signals: let the handled signals in at any time (a pool
+ * child; iterd while it serves).  server_block_signals: hold them again,
+ * until a wait lets them in.
+ */
 void	server_unblock_signals(const struct server *s);
+void	server_block_signals(const struct server *s);
+
+/*
+ * server_child: in a child just forked to serve, let go of what only the
+ * parent keeps (the pidfile and its lock).
+ */
+void	server_child(struct server *s);
 
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "io.h"
 #include "log.h"
 #include "num.h"
@@ -38,13 +39,15 @@ conn_peer(struct conn *c)
 	return c->peerstr;
 }
 
-/* Record why an I/O call failed; a timeout is said plainly. */
+/* Record why an I/O call failed; a timeout and a stop are said plainly. */
 static int
 conn_failed(struct conn *c, const char *what)
 {
 	if (errno == ETIMEDOUT)
 		snprintf(c->why, sizeof c->why, "idle for %d s, dropped",
 		    c->timeout_ms / 1000);
+	else if (errno == EINTR)
+		snprintf(c->why, sizeof c->why, "cut off: the server is stopping");
 	else
 		snprintf(c->why, sizeof c->why, "%s: %s", what, strerror(errno));
 	return SERVICE_FAILED;
@@ -106,12 +109,14 @@ service_daytime(char *buf, size_t size)
  * The server closes first: end our side, then read and drop what the
  * client still sends, for a moment, so that unread input does not make the
  * kernel reset the connection and destroy the reply on its way (the
- * lingering close of Apache's httpd).
+ * lingering close of Apache's httpd).  The moment is never longer than -t.
  */
 static void
 conn_linger(struct conn *c)
 {
-	long long deadline = io_now_ms() + LINGER_MS;
+	int ms = c->timeout_ms > 0 && c->timeout_ms < LINGER_MS ?
+	    c->timeout_ms : LINGER_MS;
+	long long deadline = io_now_ms() + ms;
 	char buf[4096];
 	long long left;
 
@@ -182,7 +187,7 @@ chargen_stream(struct conn *c)
 
 	for (;;) {
 		rc = poll(&pfd, 1, c->timeout_ms > 0 ? c->timeout_ms : -1);
-		if (rc == -1 && errno == EINTR)
+		if (rc == -1 && errno == EINTR && !io_stopping())
 			continue;
 		if (rc == 0)
 			errno = ETIMEDOUT;
@@ -204,12 +209,16 @@ chargen_stream(struct conn *c)
 	}
 }
 
-/* Refuse a request that breaks the protocol, saying what it was. */
+/* Refuse a request of len bytes that breaks the protocol, showing it escaped. */
 static int
-conn_refused(struct conn *c, const char *why, const char *req)
+conn_refused(struct conn *c, const char *why, const char *req, size_t len)
 {
-	snprintf(c->why, sizeof c->why, "%s: \"%.*s\"", why,
-	    (int)strcspn(req, "\r\n"), req);
+	char shown[ESCAPE_SIZE(SERVICE_BENCH_LINE)];
+
+	if (len > 0 && req[len - 1] == '\n')
+		len--;
+	escape_text(shown, sizeof shown, req, len);
+	snprintf(c->why, sizeof c->why, "%s: \"%s\"", why, shown);
 	conn_linger(c);
 	return SERVICE_REFUSED;
 }
@@ -229,9 +238,37 @@ bench_reply(struct conn *c, size_t n)
 	return SERVICE_DONE;
 }
 
+long long
+service_bench_request(const char *line, size_t len, const char **why)
+{
+	char digits[SERVICE_BENCH_LINE];
+	size_t n = 0;
+	long long v;
+
+	if (len == 0 || line[len - 1] != '\n') {
+		*why = len >= SERVICE_BENCH_LINE - 1 ? "request too long" :
+		    "request without newline";
+		return -1;
+	}
+	while (n < len && n < sizeof digits - 1 && line[n] >= '0' && line[n] <= '9')
+		n++;
+	/* Then '\n', or one '\r' and '\n': nothing else. */
+	if (n == 0 || !(n == len - 1 || (n == len - 2 && line[n] == '\r'))) {
+		*why = "not a number";
+		return -1;
+	}
+	memcpy(digits, line, n);
+	digits[n] = '\0';
+	if (num_parse(digits, 1, SERVICE_BENCH_MAX, &v, why) == -1)
+		return -1;
+	return v;
+}
+
 /*
  * The protocol of UNP's chapter 30 load client: a request is ASCII decimal
- * N and a newline, the reply exactly N bytes; repeat until the client closes.
+ * N and a newline, the reply exactly N bytes; repeat until the client
+ * closes.  A whole request must come within -t: a client that sends a
+ * byte now and then does not keep a worker for ever.
  */
 static int
 bench_stream(struct conn *c)
@@ -244,44 +281,57 @@ bench_stream(struct conn *c)
 
 	io_lines_init(&lb, c->fd);
 	for (;;) {
+		lb.deadline_ms = c->timeout_ms > 0 ? io_now_ms() + c->timeout_ms : 0;
 		len = io_readline(&lb, line, sizeof line, c->timeout_ms);
 		if (len == 0)
 			return SERVICE_DONE;
-		if (len == -1 && errno == EMSGSIZE)
-			return conn_refused(c, "request too long", line);
+		if (len == -1 && errno == ETIMEDOUT) {
+			snprintf(c->why, sizeof c->why, "no whole request "
+			    "within %d s, dropped", c->timeout_ms / 1000);
+			return SERVICE_FAILED;
+		}
 		if (len == -1)
 			return conn_failed(c, "read");
 		c->bytes_in += (size_t)len;
-		if (line[len - 1] != '\n')
-			return conn_refused(c, "request without newline", line);
-		line[strcspn(line, "\r\n")] = '\0';
-		if (num_parse(line, 1, SERVICE_BENCH_MAX, &n, &why) == -1)
-			return conn_refused(c, why, line);
+		if ((n = service_bench_request(line, (size_t)len, &why)) == -1)
+			return conn_refused(c, why, line, (size_t)len);
 		if (bench_reply(c, (size_t)n) != SERVICE_DONE)
 			return SERVICE_FAILED;
 	}
 }
 
-/* Write what the client sends to standard output, a line at a time. */
+/* The print service's wait for standard output, where there is no -t. */
+#define PRINT_WAIT_MS	1000
+
+/*
+ * Write what the client sends to standard output, a line at a time,
+ * escaped, every byte of it; a long line in pieces.
+ */
 static int
 print_stream(struct conn *c)
 {
 	struct io_lines lb;
 	char line[1024];
 	ssize_t len;
+	int more;
 
 	io_lines_init(&lb, c->fd);
-	for (;;) {
-		len = io_readline(&lb, line, sizeof line, c->timeout_ms);
-		if (len == -1 && errno == EMSGSIZE)
-			len = (ssize_t)strlen(line);	/* a long line goes out in pieces */
-		else if (len == -1)
-			return conn_failed(c, "read");
-		if (len == 0)
-			return SERVICE_DONE;
+	while ((len = io_readline(&lb, line, sizeof line, c->timeout_ms)) > 0) {
 		c->bytes_in += (size_t)len;
-		log_output(conn_peer(c), line, (size_t)len);
+		/* A full piece without its newline: the line goes on. */
+		more = line[len - 1] != '\n' && (size_t)len == sizeof line - 1;
+		if (log_output(conn_peer(c), line, (size_t)len, more,
+		    c->timeout_ms) == -1) {
+			if (errno == ETIMEDOUT)
+				snprintf(c->why, sizeof c->why, "standard output "
+				    "took nothing for %d s, dropped",
+				    c->timeout_ms / 1000);
+			else
+				conn_failed(c, "standard output");
+			return SERVICE_FAILED;
+		}
 	}
+	return len == 0 ? SERVICE_DONE : conn_failed(c, "read");
 }
 
 static ssize_t
@@ -334,7 +384,9 @@ print_dgram(const char *in, size_t len, char *out, size_t size,
 	char from[ADDR_STRLEN];
 
 	(void)out, (void)size;
-	log_output(addr_format(peer, peerlen, from, sizeof from), in, len);
+	/* No -t here: a line standard output does not take in a while is lost. */
+	log_output(addr_format(peer, peerlen, from, sizeof from), in, len, 0,
+	    PRINT_WAIT_MS);
 	return -1;
 }
 

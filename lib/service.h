@@ -60,6 +60,14 @@ void	conn_init(struct conn *c, int fd, const struct sockaddr *peer,
 /* conn_peer: the peer's numeric address, "127.0.0.1:40000", made on first use. */
 const char *conn_peer(struct conn *c);
 
+/*
+ * service_bench_request: the N of one bench request, the line of len
+ * bytes as it came, '\n' included: ASCII decimal digits, then '\n' or
+ * "\r\n", nothing else; N from 1 to SERVICE_BENCH_MAX.  Returns N, or -1
+ * with *why saying what is wrong ("not a number", "too large", ...).
+ */
+long long service_bench_request(const char *line, size_t len, const char **why);
+
 /* service_chargen_line: line i (0-based) of the RFC 864 pattern, 74 bytes with CRLF. */
 void	service_chargen_line(unsigned i, char line[74]);
 

@@ -85,6 +85,7 @@ spawn(struct server *s, int fd, const struct sockaddr *peer, socklen_t len)
 		 * SIGTERM to the whole group lets it finish its client.
 		 */
 		close(s->fd);
+		server_child(s);
 		server_serve(s, fd, peer, len);
 		_exit(0);
 	}

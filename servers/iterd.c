@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "io.h"
 #include "log.h"
 #include "server.h"
 
@@ -18,6 +19,12 @@ iterd_run(struct server *s)
 	socklen_t len;
 	int fd;
 
+	/*
+	 * The first SIGTERM lets the client in hand finish; a second one cuts
+	 * it off: the signals are let in while it is served, and a wait they
+	 * interrupt then gives up.
+	 */
+	io_stop_at(&server_term, 2);
 	while (!server_term) {
 		len = sizeof peer;
 		fd = server_accept(s, s->fd, (struct sockaddr *)&peer, &len);
@@ -27,7 +34,9 @@ iterd_run(struct server *s)
 			log_error("accept: %s", strerror(errno));
 			return 1;
 		}
+		server_unblock_signals(s);
 		server_serve(s, fd, (struct sockaddr *)&peer, len);
+		server_block_signals(s);
 	}
 	return 0;
 }

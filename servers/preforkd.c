@@ -132,6 +132,7 @@ child_main(struct pool *p, int i)
 	socklen_t len;
 	int fd;
 
+	server_child(s);
 	/* Let SIGTERM in at any time: it interrupts a wait in accept. */
 	server_unblock_signals(s);
 	orphan_stops(p);

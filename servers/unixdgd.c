@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,18 +23,21 @@
 #include "dgram.h"
 #include "log.h"
 #include "net.h"
+#include "path.h"
 #include "server.h"
 
 static struct {
 	int	mode;			/* -m, or -1: what the umask leaves */
-	char	path[PATH_MAX];		/* the file bound, whole: -d moves to / */
-	dev_t	dev;			/* ... and which file it is */
+	long long rate;			/* -r */
+	int	dirfd;			/* the directory of the file, held: the */
+	char	name[ADDR_UNIX_MAX + 1];/* checks and removals happen there */
+	dev_t	dev;			/* which file we made, to remove only it */
 	ino_t	ino;
-} sockfile = { .mode = -1 };
+} sockfile = { .mode = -1, .rate = DGRAM_RATE, .dirfd = -1 };
 
 /* -m: an octal mode up to 0777.  (num_parse reads decimals; a mode is octal.) */
 static int
-unixdgd_option(int opt, const char *arg, char *why, size_t whylen)
+option_mode(int opt, const char *arg, char *why, size_t whylen)
 {
 	const char *digits = arg + strspn(arg, "0");
 
@@ -47,84 +51,84 @@ unixdgd_option(int opt, const char *arg, char *why, size_t whylen)
 	return 0;
 }
 
-/* Keep the whole path of the socket file, for its removal at exit. */
 static int
-remember_path(const char *path, char *err, size_t errlen)
+unixdgd_option(int opt, const char *arg, char *why, size_t whylen)
 {
-	size_t len;
-
-	if (path[0] != '/' &&
-	    getcwd(sockfile.path, sizeof sockfile.path) == NULL) {
-		snprintf(err, errlen, "%s: getcwd: %s", path, strerror(errno));
-		return -1;
-	}
-	len = strlen(sockfile.path);
-	if ((size_t)snprintf(sockfile.path + len, sizeof sockfile.path - len,
-	    "%s%s", path[0] == '/' ? "" : "/", path) >=
-	    sizeof sockfile.path - len) {
-		snprintf(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
-		return -1;
-	}
-	return 0;
+	if (opt == 'm')
+		return option_mode(opt, arg, why, whylen);
+	return dgram_option_rate(opt, arg, &sockfile.rate, why, whylen);
 }
 
 /*
- * Is a server at a? Connect a datagram socket there: a live one, of either
- * type, answers (a stream one with EPROTOTYPE); a socket whose server has
- * gone refuses.  0 for no one, 1 for someone, -1 with errno when it cannot
- * tell.
+ * Is a server at the socket file?  Connect a datagram socket there: a
+ * live one, of either type, answers (a stream one with EPROTOTYPE); a
+ * socket whose server has gone refuses.  connect has no "at" form, so it
+ * is made from inside the held directory, by its name there.  0 for no
+ * one, 1 for someone, -1 with errno when it cannot tell.
  */
 static int
-server_answers(const struct addr *a)
+server_answers(void)
 {
 	struct sockaddr_un sun;
-	socklen_t len;
-	int fd, rc, saved;
+	int here, fd = -1, rc = -1, saved;
 
-	addr_sockaddr_un(a, &sun, &len);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, sockfile.name, strlen(sockfile.name) + 1);
+	if ((here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
-	rc = connect(fd, (struct sockaddr *)&sun, len);
+	if (fchdir(sockfile.dirfd) == 0 &&
+	    (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) != -1)
+		rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
 	saved = errno;
-	close(fd);
-	if (rc == 0 || saved == EPROTOTYPE)
+	if (fchdir(here) == -1 && rc == 0)
+		saved = errno, rc = -2;
+	close(here);
+	if (fd != -1)
+		close(fd);
+	if (rc == 0 || (rc == -1 && saved == EPROTOTYPE))
 		return 1;
 	errno = saved;
-	return saved == ECONNREFUSED ? 0 : -1;
+	return rc == -1 && saved == ECONNREFUSED ? 0 : -1;
 }
 
-/* Make room at the path: only a socket no server answers at is removed. */
+/*
+ * Make room at the path: only a socket no server answers at is removed.
+ * The look, the connect and the removal are all of the file in the held
+ * directory: a directory of the path swapped for a link meanwhile cannot
+ * make us remove a live socket elsewhere.
+ */
 static int
-clear_path(const struct addr *a, char *err, size_t errlen)
+clear_path(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (lstat(a->path, &st) == -1) {
+	if (fstatat(sockfile.dirfd, sockfile.name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s: %s", a->path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(err, errlen, "%s: exists and is not a socket; not removed",
-		    a->path);
+		    path);
 		return -1;
 	}
-	switch (server_answers(a)) {
+	switch (server_answers()) {
 	case 1:
-		snprintf(err, errlen, "%s: in use: a server answers there", a->path);
+		snprintf(err, errlen, "%s: in use: a server answers there", path);
 		return -1;
 	case -1:
 		snprintf(err, errlen, "%s: cannot tell whether a server answers "
-		    "there: %s; not removed", a->path, strerror(errno));
+		    "there: %s; not removed", path, strerror(errno));
 		return -1;
 	}
-	if (unlink(a->path) == -1) {
-		snprintf(err, errlen, "%s: remove stale socket: %s", a->path,
+	if (unlinkat(sockfile.dirfd, sockfile.name, 0) == -1) {
+		snprintf(err, errlen, "%s: remove stale socket: %s", path,
 		    strerror(errno));
 		return -1;
 	}
-	log_info("%s: removed a stale socket", a->path);
+	log_info("%s: removed a stale socket", path);
 	return 0;
 }
 
@@ -144,9 +148,17 @@ unixdgd_open(struct server *s, char *err, size_t errlen)
 		s->fd = net_bind(&s->addr, AF_UNSPEC, SOCK_DGRAM, 0, err, errlen);
 		return s->fd == -1 ? -1 : 0;
 	}
-	if (remember_path(s->addr.path, err, errlen) == -1 ||
-	    clear_path(&s->addr, err, errlen) == -1)
+	if ((sockfile.dirfd = path_open_dir(s->addr.path, sockfile.name,
+	    sizeof sockfile.name)) == -1) {
+		snprintf(err, errlen, "%s: %s", s->addr.path, errno == EINVAL ?
+		    "not a file name" : strerror(errno));
 		return -1;
+	}
+	if (clear_path(s->addr.path, err, errlen) == -1) {
+		close(sockfile.dirfd);
+		sockfile.dirfd = -1;
+		return -1;
+	}
 	/* The umask, not a chmod after bind: no moment with the wrong mode. */
 	if (sockfile.mode != -1)
 		old = umask((mode_t)~sockfile.mode & 0777);
@@ -154,10 +166,12 @@ unixdgd_open(struct server *s, char *err, size_t errlen)
 	if (sockfile.mode != -1)
 		umask(old);
 	if (s->fd == -1) {
-		sockfile.path[0] = '\0';
+		close(sockfile.dirfd);
+		sockfile.dirfd = -1;
 		return -1;
 	}
-	if (lstat(sockfile.path, &st) == 0) {
+	/* What is at the name in the held directory now is ours to remove. */
+	if (fstatat(sockfile.dirfd, sockfile.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		sockfile.dev = st.st_dev;
 		sockfile.ino = st.st_ino;
 	}
@@ -171,18 +185,21 @@ unixdgd_close(struct server *s)
 	struct stat st;
 
 	(void)s;
-	if (sockfile.path[0] == '\0' || lstat(sockfile.path, &st) == -1 ||
-	    st.st_dev != sockfile.dev || st.st_ino != sockfile.ino)
+	if (sockfile.dirfd == -1)
 		return;
-	if (unlink(sockfile.path) == -1)
-		log_warning("remove %s: %s", sockfile.path, strerror(errno));
+	if (sockfile.ino != 0 && fstatat(sockfile.dirfd, sockfile.name, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == sockfile.dev &&
+	    st.st_ino == sockfile.ino && unlinkat(sockfile.dirfd, sockfile.name, 0) == -1)
+		log_warning("remove %s: %s", s->addr.path, strerror(errno));
+	close(sockfile.dirfd);
+	sockfile.dirfd = -1;
 }
 
 /* The loop is lib/dgram.c's; this server's part is its socket file. */
 static int
 unixdgd_run(struct server *s)
 {
-	return dgram_serve(s, NULL);
+	return dgram_serve(s, sockfile.rate, NULL);
 }
 
 static const struct server_model unixdgd = {
@@ -190,9 +207,11 @@ static const struct server_model unixdgd = {
 	.socktype = SOCK_DGRAM,
 	.local = 1,
 	.default_addr = "/tmp/unixdgd.sock",
-	.options = "dm:p:s:u:v",
-	.synopsis = "[-dhVv] [-m mode] [-p pidfile] [-s service] [-u user] [path]",
-	.help = "-m mode: of the socket file, in octal, such as 0660\n",
+	.options = "dm:p:r:s:u:v",
+	.synopsis = "[-dhVv] [-m mode] [-p pidfile] [-r rate] [-s service] "
+	    "[-u user] [path]",
+	.help = "-m mode: of the socket file, in octal, such as 0660\n"
+	    "-r rate: replies a second to one sender, 0: no limit (100)\n",
 	.option = unixdgd_option,
 	.open = unixdgd_open,
 	.run = unixdgd_run,

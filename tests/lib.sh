@@ -268,6 +268,19 @@ expect_usage() {
 	    cmp -s - "$T/usage.err" || fail "'$prog $*' said: $(cat "$T/usage.err")"
 }
 
+# expect_error MESSAGE PROG ARGS...: "PROG ARGS" fails at run time: exit 1,
+# nothing on standard output, exactly MESSAGE on standard error, and no
+# server started.  Standard input is /dev/null.
+expect_error() {
+	local want=$1 prog=$2 status
+	shift 2
+	run "$prog" "$@" >"$T/error.out" 2>"$T/error.err" </dev/null
+	status=$?
+	[ "$status" -eq 1 ] || fail "'$prog $*' exited $status, not 1: $(cat "$T/error.err")"
+	[ ! -s "$T/error.out" ] || fail "'$prog $*' wrote to standard output"
+	[ "$(cat "$T/error.err")" = "$want" ] || fail "'$prog $*' said: $(cat "$T/error.err")"
+}
+
 # track PID: kill PID too when the test ends (a helper started with &).
 track() {
 	STARTED="$STARTED $1"

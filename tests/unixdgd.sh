@@ -295,7 +295,7 @@ expect_error 2 "unixdgd: unknown option '-4'" -4 "$T/x.sock"
 expect_error 2 "unixdgd: bad address '127.0.0.1:9877': not a Unix path or @name" 127.0.0.1:9877
 expect_error 2 "unixdgd: bad address '@': empty abstract name" @
 expect_error 2 "unixdgd: service 'bench' is not offered over datagrams" -s bench "$T/x.sock"
-grep -qx 'usage: unixdgd \[-dhVv\] \[-m mode\] \[-p pidfile\] \[-s service\] \[-u user\] \[path\]' "$T/err" ||
+grep -qx 'usage: unixdgd \[-dhVv\] \[-m mode\] \[-p pidfile\] \[-r rate\] \[-s service\] \[-u user\] \[path\]' "$T/err" ||
     fail "usage line: $(cat "$T/err")"
 [ ! -e "$T/x.sock" ] || fail "a usage error made a socket file"
 ok "usage errors exit 2 with the exact message"

@@ -53,7 +53,6 @@ static const struct parse_case parse_cases[] = {
 	INET("[::1]:9877", "::1", 9877),
 	INET("[fe80::1%lo]:80", "fe80::1%lo", 80),
 	INET("[2001:db8::42]:443", "2001:db8::42", 443),
-	INET("[::ffff:127.0.0.1]:7", "::ffff:127.0.0.1", 7),
 	INET("localhost:9877", "localhost", 9877),
 	INET("my-host_1.example:80", "my-host_1.example", 80),
 	INET("localhost:echo", "localhost", 7),
@@ -109,6 +108,8 @@ static const struct parse_case parse_cases[] = {
 	BAD("nosuchsvc", "unknown service 'nosuchsvc'"),
 	BAD(PATH108, "Unix path too long (max 107 bytes)"),
 	BAD("./" HUNDRED "abcdef", "Unix path too long (max 107 bytes)"),
+	BAD("[::ffff:127.0.0.1]:7", "an IPv4-mapped IPv6 address: write it as 127.0.0.1"),
+	BAD("[::FFFF:10.1.2.3]:0", "an IPv4-mapped IPv6 address: write it as 10.1.2.3"),
 	BAD("@", "empty abstract name"),
 	BAD("@" NAME108, "abstract name too long (max 107 bytes)"),
 };

@@ -520,6 +520,61 @@ START_TEST(test_writen_survives_eintr)
 }
 END_TEST
 
+/*
+ * With io_stop_at's flag at its level, the alarms that a read survived
+ * above end it at once, with EINTR; below the level it goes on.
+ */
+static volatile sig_atomic_t stop_flag;
+
+START_TEST(test_stop_at_gives_up_when_flag_reached)
+{
+	struct sigaction old;
+	long long start;
+	char buf[4];
+	int sv[2];
+
+	stream_pair(sv);
+	set_nonblock(sv[0]);
+	stop_flag = 2;
+	io_stop_at(&stop_flag, 2);
+	start_alarms(&old);
+	start = now_ms();
+	errno = 0;
+	ck_assert_int_eq(io_read(sv[0], buf, sizeof buf, LONG_WAIT), -1);
+	ck_assert_int_eq(errno, EINTR);
+	stop_alarms(&old);
+	io_stop_at(NULL, 0);
+	ck_assert_msg(now_ms() - start < LONG_WAIT / 2, "the read went on");
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+START_TEST(test_stop_at_below_level_goes_on)
+{
+	struct piece p = { "late", 4, 300, 0 };
+	struct sigaction old;
+	char buf[4];
+	int sv[2];
+	pid_t pid;
+
+	stream_pair(sv);
+	set_nonblock(sv[0]);
+	pid = spawn_writer(sv[1], sv[0], &p, 1);
+	close(sv[1]);
+	stop_flag = 1;
+	io_stop_at(&stop_flag, 2);
+	start_alarms(&old);
+	ck_assert_int_eq(io_readn(sv[0], buf, sizeof buf, LONG_WAIT), 4);
+	stop_alarms(&old);
+	io_stop_at(NULL, 0);
+	ck_assert_mem_eq(buf, "late", 4);
+	ck_assert_msg(alarms > 1, "only %d alarms", (int)alarms);
+	ck_assert_int_eq(wait_child(pid, LONG_WAIT), 0);
+	close(sv[0]);
+}
+END_TEST
+
 /* Read the next line and assert it is want, all of it. */
 static void
 check_line(struct io_lines *lb, size_t size, const char *want)
@@ -602,45 +657,87 @@ START_TEST(test_readline_last_line_without_newline)
 }
 END_TEST
 
-/* Too long: EMSGSIZE with the part that fit; the rest is the next line. */
-START_TEST(test_readline_too_long_is_emsgsize)
+/*
+ * A line longer than size - 1 bytes comes in pieces of size - 1 bytes,
+ * nothing lost; a line of size - 1 bytes, its newline included, fits.
+ */
+static const struct {
+	const char	*input;
+	const char	*lines[4];	/* NULL-terminated */
+} pieces[] = {
+	{ "abcdefghij\nnext\n", { "abcdefg", "hij\n", "next\n", NULL } },
+	{ "abcdef\nabcdefg\n", { "abcdef\n", "abcdefg", "\n", NULL } },
+};
+
+START_TEST(test_readline_long_lines_in_pieces)
 {
 	struct io_lines lb;
-	char line[8];
+	size_t i;
 	int sv[2];
 
 	stream_pair(sv);
-	ck_assert_int_eq(write(sv[1], "abcdefghij\nnext\n", 16), 16);
+	ck_assert_int_eq(write(sv[1], pieces[_i].input, strlen(pieces[_i].input)),
+	    (ssize_t)strlen(pieces[_i].input));
 	close(sv[1]);
 	io_lines_init(&lb, sv[0]);
-	errno = 0;
-	ck_assert_int_eq(io_readline(&lb, line, sizeof line, LONG_WAIT), -1);
-	ck_assert_int_eq(errno, EMSGSIZE);
-	ck_assert_str_eq(line, "abcdefg");
-	check_line(&lb, sizeof line, "hij\n");
-	check_line(&lb, sizeof line, "next\n");
+	for (i = 0; pieces[_i].lines[i] != NULL; i++)
+		check_line(&lb, 8, pieces[_i].lines[i]);
 	check_eof(&lb);
 	close(sv[0]);
 }
 END_TEST
 
-/* A line of size - 1 bytes, its newline included, still fits. */
-START_TEST(test_readline_exact_fit)
+/* NUL is a byte like any other: the length counts it, and what follows. */
+START_TEST(test_readline_keeps_nul)
 {
 	struct io_lines lb;
 	char line[8];
 	int sv[2];
 
 	stream_pair(sv);
-	ck_assert_int_eq(write(sv[1], "abcdef\nabcdefg\n", 15), 15);
+	ck_assert_int_eq(write(sv[1], "\0a\0b\n\0\0\0\0\0\0\0\0x", 14), 14);
 	close(sv[1]);
 	io_lines_init(&lb, sv[0]);
-	check_line(&lb, sizeof line, "abcdef\n");
-	errno = 0;
-	ck_assert_int_eq(io_readline(&lb, line, sizeof line, LONG_WAIT), -1);
-	ck_assert_int_eq(errno, EMSGSIZE);
-	ck_assert_str_eq(line, "abcdefg");
+	ck_assert_int_eq(io_readline(&lb, line, sizeof line, LONG_WAIT), 5);
+	ck_assert_mem_eq(line, "\0a\0b\n", 6);
+	ck_assert_int_eq(io_readline(&lb, line, sizeof line, LONG_WAIT), 7);
+	ck_assert_mem_eq(line, "\0\0\0\0\0\0\0", 8);
+	ck_assert_int_eq(io_readline(&lb, line, sizeof line, LONG_WAIT), 2);
+	ck_assert_mem_eq(line, "\0x", 3);
+	check_eof(&lb);
 	close(sv[0]);
+}
+END_TEST
+
+/*
+ * A sender that trickles a byte every 50 ms, never a newline, is idle for
+ * no wait of 1 s; the line's deadline of 300 ms still ends it.
+ */
+START_TEST(test_readline_deadline_ends_a_trickle)
+{
+	struct piece p[40];
+	struct io_lines lb;
+	char line[64];
+	long long start;
+	size_t i;
+	int sv[2];
+	pid_t pid;
+
+	for (i = 0; i < sizeof p / sizeof p[0]; i++)
+		p[i] = (struct piece){ "x", 1, 50, 0 };
+	stream_pair(sv);
+	set_nonblock(sv[0]);
+	pid = spawn_writer(sv[1], sv[0], p, sizeof p / sizeof p[0]);
+	close(sv[1]);
+	io_lines_init(&lb, sv[0]);
+	start = now_ms();
+	lb.deadline_ms = start + 300;
+	errno = 0;
+	ck_assert_int_eq(io_readline(&lb, line, sizeof line, 1000), -1);
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	check_waited(start, 300);
+	close(sv[0]);
+	wait_child(pid, LONG_WAIT);
 }
 END_TEST
 
@@ -762,6 +859,8 @@ io_suite(void)
 	tcase_add_test(tc, test_read_survives_eintr_blocking);
 	tcase_add_test(tc, test_read_survives_eintr_in_poll);
 	tcase_add_test(tc, test_writen_survives_eintr);
+	tcase_add_test(tc, test_stop_at_gives_up_when_flag_reached);
+	tcase_add_test(tc, test_stop_at_below_level_goes_on);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("readline");
@@ -769,8 +868,10 @@ io_suite(void)
 	tcase_add_test(tc, test_readline_several_lines_in_one_write);
 	tcase_add_test(tc, test_readline_line_split_across_writes);
 	tcase_add_test(tc, test_readline_last_line_without_newline);
-	tcase_add_test(tc, test_readline_too_long_is_emsgsize);
-	tcase_add_test(tc, test_readline_exact_fit);
+	tcase_add_loop_test(tc, test_readline_long_lines_in_pieces, 0,
+	    (int)(sizeof pieces / sizeof pieces[0]));
+	tcase_add_test(tc, test_readline_keeps_nul);
+	tcase_add_test(tc, test_readline_deadline_ends_a_trickle);
 	tcase_add_test(tc, test_readline_keeps_bytes_after_line);
 	tcase_add_test(tc, test_readline_longer_than_internal_buffer);
 	tcase_add_test(tc, test_readline_times_out);

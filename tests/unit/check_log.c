@@ -11,6 +11,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -128,7 +129,7 @@ START_TEST(test_long_message_cut_to_one_line)
 }
 END_TEST
 
-/* "peer: text" and one newline, whether text brought one or not. */
+/* "peer: text" and one newline, whether text brought one (LF, CR LF) or not. */
 START_TEST(test_output_adds_newline_only_if_missing)
 {
 	static const char *const want[] = {
@@ -137,30 +138,75 @@ START_TEST(test_output_adds_newline_only_if_missing)
 		PEER ": hello\n",
 		PEER ": \n",
 		PEER ": \n",
-		PEER ": two\r\n",
+		PEER ": two\n",
+		PEER ": three\\r\n",
 	};
 	struct capture err, out;
 
 	log_open("prog");
 	capture_start(&out, STDOUT_FILENO);
 	capture_start(&err, STDERR_FILENO);
-	log_output(PEER, "hello", 5);
-	log_output(PEER, "hello\n", 6);
-	log_output(PEER, "hello world\n", 5);	/* len, not the NUL, ends it */
-	log_output(PEER, "", 0);
-	log_output(PEER, "\n", 1);
-	log_output(PEER, "two\r\n", 5);
+	log_output(PEER, "hello", 5, 0, 0);
+	log_output(PEER, "hello\n", 6, 0, 0);
+	log_output(PEER, "hello world\n", 5, 0, 0);	/* len, not the NUL, ends it */
+	log_output(PEER, "", 0, 0, 0);
+	log_output(PEER, "\n", 1, 0, 0);
+	log_output(PEER, "two\r\n", 5, 0, 0);
+	log_output(PEER, "three\r", 6, 0, 0);
 	capture_stop(&err);
 	capture_stop(&out);
-	capture_expect(&out, want, 6);
+	capture_expect(&out, want, 7);
 	capture_expect(&err, NULL, 0);
 }
 END_TEST
 
-/* Longer text is cut, not split: one line in, one line out. */
-START_TEST(test_output_long_text_one_write)
+/*
+ * What a peer sends cannot reach the terminal raw: controls, NUL, an
+ * inner newline (which would start a line that looks like another peer's)
+ * and invalid UTF-8 are escaped; valid UTF-8 is shown.
+ */
+START_TEST(test_output_escapes_what_a_peer_sent)
+{
+	static const char text[] = "\x1b[2Jhi\0there\nfake: line\r\x80\xc3\xa9\\";
+	static const char *const want[] = {
+		PEER ": \\x1b[2Jhi\\x00there\\nfake: line\\r\\x80\xc3\xa9\\\\\n",
+	};
+	struct capture out;
+
+	log_open("prog");
+	capture_start(&out, STDOUT_FILENO);
+	log_output(PEER, text, sizeof text - 1, 0, 0);
+	capture_stop(&out);
+	capture_expect(&out, want, 1);
+}
+END_TEST
+
+/* Text that goes on ("more") ends its line in a lone backslash. */
+START_TEST(test_output_more_marks_continuation)
+{
+	static const char *const want[] = {
+		PEER ": piece\\\n",
+		PEER ": end\n",
+	};
+	struct capture out;
+
+	log_open("prog");
+	capture_start(&out, STDOUT_FILENO);
+	log_output(PEER, "piece", 5, 1, 0);
+	log_output(PEER, "end\n", 4, 0, 0);
+	capture_stop(&out);
+	capture_expect(&out, want, 2);
+}
+END_TEST
+
+/*
+ * Long text is split, not cut: lines of at most PIPE_BUF bytes, each one
+ * write, each but the last continued with a '\\'; every byte is there.
+ */
+START_TEST(test_output_long_text_split_whole)
 {
 	char *text = malloc(5000), buf[8192];
+	size_t ts = 0, lines = 0;
 	struct capture out;
 	ssize_t n;
 
@@ -168,16 +214,18 @@ START_TEST(test_output_long_text_one_write)
 	memset(text, 't', 5000);
 	log_open("prog");
 	capture_start(&out, STDOUT_FILENO);
-	log_output(PEER, text, 5000);
+	log_output(PEER, text, 5000, 0, 0);
 	capture_stop(&out);
-	n = capture_next(&out, buf, sizeof buf);
-	ck_assert_int_gt(n, 2048);
-	ck_assert_int_le(n, 4096);
-	ck_assert_int_eq(strncmp(buf, PEER ": ttt", sizeof PEER + 4), 0);
-	ck_assert_int_eq(buf[n - 1], '\n');
-	ck_assert_uint_eq(strspn(buf + sizeof PEER + 1, "t"),
-	    (size_t)n - sizeof PEER - 2);
-	capture_expect(&out, NULL, 0);
+	while ((n = capture_next(&out, buf, sizeof buf)) > 0) {
+		lines++;
+		ck_assert_int_le(n, PIPE_BUF);
+		ck_assert_int_eq(strncmp(buf, PEER ": t", sizeof PEER + 2), 0);
+		ck_assert_int_eq(buf[n - 1], '\n');
+		ts += strspn(buf + sizeof PEER + 1, "t");
+		ck_assert_int_eq(buf[n - 2] == '\\', ts < 5000);
+	}
+	ck_assert_uint_eq(lines, 2);
+	ck_assert_uint_eq(ts, 5000);
 	free(text);
 }
 END_TEST
@@ -330,7 +378,9 @@ log_suite(void)
 	tcase_add_test(tc, test_levels_write_prog_and_message);
 	tcase_add_test(tc, test_long_message_cut_to_one_line);
 	tcase_add_test(tc, test_output_adds_newline_only_if_missing);
-	tcase_add_test(tc, test_output_long_text_one_write);
+	tcase_add_test(tc, test_output_long_text_split_whole);
+	tcase_add_test(tc, test_output_escapes_what_a_peer_sent);
+	tcase_add_test(tc, test_output_more_marks_continuation);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("open");

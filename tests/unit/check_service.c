@@ -420,21 +420,30 @@ END_TEST
 
 struct refusal {
 	const char	*request;
+	size_t		 len;		/* 0: strlen(request) */
 	int		 eof;		/* shut down our half after it */
 	const char	*why;
 };
 
+/* Digits, an optional CR, then LF: nothing else is a request. */
 static const struct refusal refusals[] = {
-	{ "0\n", 0, "too small: \"0\"" },
-	{ "-1\n", 0, "too small: \"-1\"" },
-	{ "16777217\n", 0, "too large: \"16777217\"" },
-	{ "abc\n", 0, "not a number: \"abc\"" },
-	{ "12abc\r\n", 0, "not a number: \"12abc\"" },
-	{ " 1\n", 0, "not a number: \" 1\"" },
-	{ "\n", 0, "not a number: \"\"" },
-	{ "1234567890123456789012345678901234567890\n", 0,
+	{ "0\n", 0, 0, "too small: \"0\"" },
+	{ "-1\n", 0, 0, "not a number: \"-1\"" },
+	{ "+1\n", 0, 0, "not a number: \"+1\"" },
+	{ "16777217\n", 0, 0, "too large: \"16777217\"" },
+	{ "abc\n", 0, 0, "not a number: \"abc\"" },
+	{ "12abc\r\n", 0, 0, "not a number: \"12abc\\r\"" },
+	{ " 1\n", 0, 0, "not a number: \" 1\"" },
+	{ "\n", 0, 0, "not a number: \"\"" },
+	{ "\r\n", 0, 0, "not a number: \"\\r\"" },
+	{ "5\rX\n", 0, 0, "not a number: \"5\\rX\"" },
+	{ "5\r\r\n", 0, 0, "not a number: \"5\\r\\r\"" },
+	{ "5\0junk\n", 7, 0, "not a number: \"5\\x00junk\"" },
+	{ "5 \n", 0, 0, "not a number: \"5 \"" },
+	{ "\x1b[2J\n", 0, 0, "not a number: \"\\x1b[2J\"" },
+	{ "1234567890123456789012345678901234567890\n", 0, 0,
 	    "request too long: \"1234567890123456789012345678901\"" },
-	{ "5", 1, "request without newline: \"5\"" },
+	{ "5", 0, 1, "request without newline: \"5\"" },
 };
 
 /* A request that breaks the protocol: REFUSED, no reply, the end. */
@@ -447,12 +456,43 @@ START_TEST(test_bench_refuses)
 
 	e.why = t->why;
 	pid = serve("bench", &e, -1, &fd);
-	send_all(fd, t->request, strlen(t->request));
+	send_all(fd, t->request, t->len != 0 ? t->len : strlen(t->request));
 	if (t->eof)
 		ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
 	ck_assert_uint_eq(read_to_eof(fd), 0);
 	close(fd);
 	check_child(pid);
+}
+END_TEST
+
+/* The request parser alone: the N, or the reason. */
+static const struct {
+	const char	*line;
+	size_t		 len;
+	long long	 n;
+	const char	*why;
+} requests[] = {
+	{ "1\n", 2, 1, NULL },
+	{ "16777216\n", 9, 16777216, NULL },
+	{ "007\r\n", 5, 7, NULL },
+	{ "5\n", 1, -1, "request without newline" },
+	{ "5", 1, -1, "request without newline" },
+	{ "", 0, -1, "request without newline" },
+	{ "99999999999999999999\n", 21, -1, "too large" },
+	{ "5\n\n", 3, -1, "not a number" },
+	{ "5\0\n", 3, -1, "not a number" },
+	{ "\r5\n", 3, -1, "not a number" },
+};
+
+START_TEST(test_bench_request_grammar)
+{
+	const char *why = NULL;
+	long long n;
+
+	n = service_bench_request(requests[_i].line, requests[_i].len, &why);
+	ck_assert_int_eq(n, requests[_i].n);
+	if (requests[_i].why != NULL)
+		ck_assert_str_eq(why, requests[_i].why);
 }
 END_TEST
 
@@ -494,18 +534,18 @@ check_messages(int fd, const char *const *lines, size_t n)
 
 /* Standard output of the child: a datagram socket, one message a write. */
 static void
-print_case(const char *input, const char *const *lines, size_t n)
+print_case(const char *input, size_t len, const char *const *lines, size_t n)
 {
 	struct expect e = { SERVICE_DONE, "", 0, 0 };
 	char in[16];
 	pid_t pid;
 	int out[2], fd;
 
-	e.bytes_in = (long long)strlen(input);
+	e.bytes_in = (long long)len;
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, out), 0);
 	pid = serve("print", &e, out[1], &fd);
 	close(out[1]);
-	ck_assert_uint_eq(exchange(fd, input, strlen(input), in, sizeof in), 0);
+	ck_assert_uint_eq(exchange(fd, input, len, in, sizeof in), 0);
 	close(fd);
 	check_child(pid);
 	check_messages(out[0], lines, n);
@@ -516,26 +556,50 @@ START_TEST(test_print_lines_prefixed_with_peer)
 {
 	static const char *const lines[] = {
 		PEER ": hello\n",
-		PEER ": world\r\n",
+		PEER ": world\n",
 		PEER ": \n",
 		PEER ": last\n",
 	};
 
-	print_case("hello\nworld\r\n\nlast", lines, 4);
+	print_case("hello\nworld\r\n\nlast", 18, lines, 4);
 }
 END_TEST
 
-/* A line too long for the handler's buffer goes out in pieces, each a line. */
+/*
+ * Binary-safe: a leading NUL does not end the connection, a NUL inside
+ * loses nothing after it, and what cannot be shown is escaped.
+ */
+START_TEST(test_print_nul_and_controls_escaped)
+{
+	static const char input[] = "\0lead\na\0b\n\x1b]0;title\x07\nx\ry\n";
+	static const char *const lines[] = {
+		PEER ": \\x00lead\n",
+		PEER ": a\\x00b\n",
+		PEER ": \\x1b]0;title\\x07\n",
+		PEER ": x\\ry\n",
+	};
+
+	print_case(input, sizeof input - 1, lines, 4);
+}
+END_TEST
+
+/*
+ * A line too long for the handler's buffer goes out in pieces, each a
+ * line that ends in a lone backslash but the last; a NUL in it loses
+ * nothing.
+ */
 START_TEST(test_print_long_line_in_pieces)
 {
-	static char input[1502], first[1100], second[600];
+	static char input[1502], first[1200], second[600];
 	const char *const lines[] = { first, second };
 
 	memset(input, 'x', 1500);
+	input[1100] = '\0';
 	input[1500] = '\n';
-	snprintf(first, sizeof first, "%s: %.*s\n", PEER, 1023, input);
-	snprintf(second, sizeof second, "%s: %.*s\n", PEER, 477, input);
-	print_case(input, lines, 2);
+	snprintf(first, sizeof first, "%s: %.*s\\\n", PEER, 1023, input);
+	snprintf(second, sizeof second, "%s: %.*s\\x00%.*s\n", PEER, 77,
+	    input, 399, input);
+	print_case(input, 1501, lines, 2);
 }
 END_TEST
 
@@ -764,8 +828,11 @@ service_suite(void)
 	tcase_add_loop_test(tc, test_bench_refuses, 0,
 	    (int)(sizeof refusals / sizeof refusals[0]));
 	tcase_add_test(tc, test_bench_refuses_after_good_request);
+	tcase_add_loop_test(tc, test_bench_request_grammar, 0,
+	    (int)(sizeof requests / sizeof requests[0]));
 	tcase_add_test(tc, test_print_lines_prefixed_with_peer);
 	tcase_add_test(tc, test_print_long_line_in_pieces);
+	tcase_add_test(tc, test_print_nul_and_controls_escaped);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("parts");

@@ -1,0 +1,31 @@
+/*
+ * escape: make bytes a peer controls safe to show on a terminal or in a
+ * log.  Everything a server prints or logs that came from the network (the
+ * print service's text, a refused request, a Unix peer's name) goes
+ * through escape_text first.
+ */
+#ifndef TINCAN_ESCAPE_H
+#define TINCAN_ESCAPE_H
+
+#include <stddef.h>
+
+/* The most one input byte can become: "\xHH". */
+#define ESCAPE_RATIO	4
+/* Room for the escaped form of n bytes, with its NUL. */
+#define ESCAPE_SIZE(n)	((n) * ESCAPE_RATIO + 1)
+
+/*
+ * escape_text: write the len bytes at in to out (size bytes, at least 1)
+ * as text that shows as it is and cannot move a cursor, end a line or
+ * change a terminal's state.  Printable ASCII stays, and so does UTF-8
+ * that is valid and visible; a backslash becomes "\\"; tab, newline and
+ * carriage return become "\t", "\n" and "\r"; every other byte (controls,
+ * DEL, invalid or overlong UTF-8, C1 controls, and the invisible format
+ * characters that reorder or hide text, such as U+202E) becomes "\xHH".
+ * An escape or a character that does not fit is left out whole, never
+ * cut.  out is always NUL-terminated.  Returns how many bytes of in were
+ * taken: len when all of it fitted.
+ */
+size_t	escape_text(char *out, size_t size, const void *in, size_t len);
+
+#endif
