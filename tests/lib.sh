@@ -58,7 +58,7 @@ run() {
 # start_server PROG ARGS...: start a server in the background and wait for
 # its start-up line.  Sets SERVER_PID, SERVER_PORT (the port it really bound)
 # and SERVER_ERR (the file its standard error goes to); its standard output
-# goes to $SERVER_ERR.out.
+# goes to $SERVER_ERR.out, or to SERVER_STDOUT when that is set.
 start_server() {
 	local prog=$1 i
 	shift
@@ -74,7 +74,7 @@ start_server() {
 			fd=${fd##*/}
 			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
 		done 2>/dev/null
-		exec "${CMD[@]}" "$@" >"$SERVER_ERR.out" 2>"$SERVER_ERR"
+		exec "${CMD[@]}" "$@" >"${SERVER_STDOUT:-$SERVER_ERR.out}" 2>"$SERVER_ERR"
 	) &
 	SERVER_PID=$!
 	STARTED="$STARTED $SERVER_PID"
@@ -165,6 +165,7 @@ finish() {
 		ours "$pid" && kill -KILL "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
+	eval "${AT_EXIT:-}"
 	if [ -n "${TINCAN_VALGRIND:-}" ] && ! valgrind_verdict; then
 		status=1
 	fi
@@ -279,6 +280,12 @@ expect_error() {
 	[ "$status" -eq 1 ] || fail "'$prog $*' exited $status, not 1: $(cat "$T/error.err")"
 	[ ! -s "$T/error.out" ] || fail "'$prog $*' wrote to standard output"
 	[ "$(cat "$T/error.err")" = "$want" ] || fail "'$prog $*' said: $(cat "$T/error.err")"
+}
+
+# at_exit COMMAND: run COMMAND (a string for eval) when the test ends, after
+# its processes are gone and before its scratch directory is removed.
+at_exit() {
+	AT_EXIT="${AT_EXIT:-}$1;"
 }
 
 # track PID: kill PID too when the test ends (a helper started with &).

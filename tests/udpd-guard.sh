@@ -2,7 +2,9 @@
 # udpd-guard: the loop and amplification guard (CVE-1999-0103).  A datagram
 # from source port 0 or a port below 1024 gets no reply, is counted as
 # dropped and logged once per source; port 1024 is answered; an echo and a
-# chargen server made to talk to each other do not ping-pong.  Sending from
+# chargen server made to talk to each other do not ping-pong; nor is a
+# datagram forged from udpd's own address answered, and two services on high
+# ports set answering each other stop within the reply budget.  Sending from
 # those ports needs root.
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 
@@ -120,3 +122,50 @@ grep -qx 'udpd: 1 datagram received, 0 answered, 1 dropped' "$SERVER_ERR" ||
 grep -qx 'udpd: 0 datagrams received, 0 answered, 0 dropped' "$echo_err" ||
     fail "echo counts: $(cat "$echo_err")"
 ok "an echo and a chargen server do not ping-pong"
+
+# forge SRCPORT DSTPORT PAYLOAD: one datagram to 127.0.0.1:DSTPORT that
+# says it comes from 127.0.0.1:SRCPORT (a raw socket: root).
+forge() {
+	python3 - "$@" <<'PY'
+import socket, struct, sys
+src, dst, payload = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+raw.sendto(struct.pack("!HHHH", src, dst, 8 + len(payload), 0) + payload,
+    ("127.0.0.1", dst))
+PY
+}
+
+# A datagram forged from the server's own address: it would answer itself
+# for ever.  It is dropped, and answered never.
+start_server udpd -v 127.0.0.1:0
+forge "$SERVER_PORT" "$SERVER_PORT" self || fail "the forged datagram"
+wait_for "$SERVER_ERR" 'dropped' || fail "udpd did not drop its own datagram: $(cat "$SERVER_ERR")"
+stop_server "$SERVER_PID"
+grep -qx "udpd: 127\.0\.0\.1:$SERVER_PORT: echo: dropped: from this server's own port" "$SERVER_ERR" ||
+    fail "own port: $(head -n 5 "$SERVER_ERR")"
+grep -qx 'udpd: 1 datagram received, 0 answered, 1 dropped' "$SERVER_ERR" ||
+    fail "own port counts: $(tail -n 3 "$SERVER_ERR")"
+ok "a datagram forged from udpd's own address is not answered"
+
+# Two services on high ports that answer everything, set off by one
+# datagram forged from one to the other: the reply budget of each ends the
+# loop after about 100 exchanges (the default -r), where it went on for ever.
+start_server udpd -v -s echo 127.0.0.1:0
+echo_pid=$SERVER_PID echo_err=$SERVER_ERR echo_port=$SERVER_PORT
+start_server udpd -v -s chargen 127.0.0.1:0
+forge "$SERVER_PORT" "$echo_port" start || fail "the forged datagram"
+# The budget of one side runs out: that datagram dies, and the loop with it.
+for ((i = 0; i < 200; i++)); do
+	grep -q 'past its budget' "$echo_err" "$SERVER_ERR" && break
+	sleep 0.1
+done
+grep -q 'past its budget' "$echo_err" "$SERVER_ERR" ||
+    fail "no budget stopped the loop: $(tail -n 3 "$echo_err" "$SERVER_ERR")"
+stop_server "$SERVER_PID"
+stop_server "$echo_pid"
+for err in "$echo_err" "$SERVER_ERR"; do
+	n=$(sed -n 's/^udpd: \([0-9]*\) datagrams\{0,1\} received.*/\1/p' "$err")
+	[ -n "$n" ] && [ "$n" -le 250 ] ||
+	    fail "the loop went on: $(tail -n 2 "$err")"
+done
+ok "a loop between echo and chargen on high ports ends within the budget"

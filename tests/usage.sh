@@ -16,6 +16,9 @@ for prog in iterd forkd preforkd tcpcli; do
 	expect_usage "$prog: bad address '::1:80': IPv6 address needs brackets: [addr]:port" $prog ::1:80
 	expect_usage "$prog: bad address 'nosuchservice': unknown service 'nosuchservice'" $prog nosuchservice
 	expect_usage "$prog: bad address '/tmp/sock': not an IP address and port" $prog /tmp/sock
+	# Bound with IPV6_V6ONLY it would fail as "Invalid argument": say what to write.
+	expect_usage "$prog: bad address '[::ffff:127.0.0.1]:0': an IPv4-mapped IPv6 address: write it as 127.0.0.1" \
+	    $prog '[::ffff:127.0.0.1]:0'
 	expect_usage "$prog: unknown option '-x'" $prog -x
 	expect_usage "$prog: option '-t' needs a value" $prog -t
 	expect_usage "$prog: -t abc: not a number (0 to 86400)" $prog -t abc
@@ -31,6 +34,10 @@ expect_usage "iterd: -b 0: too small (1 to 65535)" iterd -b 0
 expect_usage "iterd: bad address '/$(printf 'p%.0s' {1..107})': Unix path too long (max 107 bytes)" \
     iterd "/$(printf 'p%.0s' {1..107})"
 expect_usage "forkd: -m 0: too small (1 to 65536)" forkd -m 0
+expect_usage "udpd: bad address '[::ffff:127.0.0.1]:0': an IPv4-mapped IPv6 address: write it as 127.0.0.1" \
+    udpd '[::ffff:127.0.0.1]:0'
+expect_usage "udpd: -r -1: too small (0 to 1000000)" udpd -r -1
+expect_usage "unixdgd: -r x: not a number (0 to 1000000)" unixdgd -r x
 expect_usage "preforkd: unknown strategy 'nope' (none, fcntl, mutex, pass, reuseport)" preforkd -l nope
 expect_usage "preforkd: -n 0: too small (1 to 1024)" preforkd -n 0
 expect_usage "preforkd: -r -1: too small (0 to 1000000000)" preforkd -r -1
