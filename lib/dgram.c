@@ -26,6 +26,7 @@ dgram_init(struct dgram *d, struct server *s, long long rate)
 	memset(d, 0, sizeof *d);
 	d->s = s;
 	d->rate = rate;
+	d->waited_ms = io_now_ms();
 	d->selflen = sizeof d->self;
 	if (getsockname(s->fd, (struct sockaddr *)&d->self, &d->selflen) == -1)
 		d->selflen = 0;
@@ -73,8 +74,11 @@ dgram_recv(struct dgram *d, void *buf, size_t size, struct sockaddr *peer,
 	struct msghdr msg;
 	ssize_t n;
 
-	if (++d->unwaited > SERVER_BATCH) {
+	/* A steady stream, or slow datagrams (print on a slow output), hold
+	 * the signals back no longer than SERVER_BATCH of them or 100 ms. */
+	if (++d->unwaited > SERVER_BATCH || io_now_ms() - d->waited_ms >= 100) {
 		d->unwaited = 0;
+		d->waited_ms = io_now_ms();
 		server_let_signals_in(d->s);
 		if (server_term) {
 			errno = EINTR;
@@ -93,6 +97,7 @@ dgram_recv(struct dgram *d, void *buf, size_t size, struct sockaddr *peer,
 			d->unwaited = 0;
 			if (server_wait_readable(d->s, d->s->fd) == -1)
 				return -1;
+			d->waited_ms = io_now_ms();
 		} else if (errno == ENOBUFS || errno == ENOMEM)
 			nanosleep(&pause, NULL);	/* no spinning while short */
 		else if (errno != EINTR && !recv_transient(errno))

@@ -28,6 +28,7 @@ struct dgram {
 	struct server	*s;
 	int		family;		/* of s->fd: names an unnamed Unix sender */
 	int		unwaited;	/* datagrams taken since the last wait */
+	long long	waited_ms;	/* when the signals were last let in */
 	unsigned long long received, answered, dropped;
 	unsigned long long unnamed;	/* from Unix senders with no address */
 	long long	rate;		/* -r: replies a second to one source; 0: any */

@@ -282,6 +282,21 @@ expect_error() {
 	[ "$(cat "$T/error.err")" = "$want" ] || fail "'$prog $*' said: $(cat "$T/error.err")"
 }
 
+# delivered PID SIG: wait, bounded, until signal SIG (a name: TERM) sent to
+# PID is no longer pending: two signals sent before the first is taken
+# would be one.
+delivered() {
+	local bit i pending
+	bit=$(( 1 << ($(kill -l "$2") - 1) ))
+	for ((i = 0; i < 200; i++)); do
+		pending=$(awk '/^(SigPnd|ShdPnd):/ { printf "%s ", $2 }' /proc/"$1"/status 2>/dev/null) || return 0
+		set -- "$1" "$2" $pending
+		(( (16#${3:-0} | 16#${4:-0}) & bit )) || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # at_exit COMMAND: run COMMAND (a string for eval) when the test ends, after
 # its processes are gone and before its scratch directory is removed.
 at_exit() {

@@ -77,6 +77,7 @@ flood "$SERVER_PORT" "$T/stalled" &
 flooder=$!
 wait_for_file "$T/full" 20 || fail "the server's standard output never filled"
 kill -TERM "$SERVER_PID"
+delivered "$SERVER_PID" TERM || fail "the first SIGTERM was never taken"
 stop_server "$SERVER_PID" TERM
 wait "$flooder"
 ok "with -t 0, a second SIGTERM cuts off a connection stuck on standard output"
@@ -113,3 +114,20 @@ wait_for "$SERVER_ERR" 'bench: no whole request within 2 s, dropped' ||
     fail "the drop was not logged: $(cat "$SERVER_ERR")"
 stop_server "$SERVER_PID"
 ok "a client that trickles its request is dropped after -t"
+
+# udpd: print waits a moment for each line, never more; SIGTERM is let in
+# between datagrams however many are queued.
+mkfifo "$T/stalled-udp"
+exec 8<>"$T/stalled-udp"
+SERVER_STDOUT="$T/stalled-udp" start_server udpd -s print 127.0.0.1:0
+python3 - "$SERVER_PORT" <<'PY' || fail "the datagram sender"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(800):
+    s.sendto(b"x" * 199, ("127.0.0.1", int(sys.argv[1])))
+PY
+kill -TERM "$SERVER_PID"
+wait_gone "$SERVER_PID" 5 || fail "udpd held SIGTERM back behind a stalled standard output"
+wait "$SERVER_PID" || fail "udpd exited $? on SIGTERM"
+exec 8>&-
+ok "udpd with a stalled standard output stops on SIGTERM"
