@@ -94,7 +94,7 @@ copy_to_stdout(int sock, const char *peer)
 	}
 	if (n == 0)
 		return 1;
-	if (io_writen(STDOUT_FILENO, buf, (size_t)n, 0) == -1) {
+	if (io_write_shown(STDOUT_FILENO, buf, (size_t)n, 0) == -1) {
 		log_error("write to standard output: %s", strerror(errno));
 		return -1;
 	}

@@ -244,7 +244,7 @@ write_reply(int out, char *reply, size_t len, char *err, size_t errlen)
 {
 	if (len == 0 || reply[len - 1] != '\n')
 		reply[len++] = '\n';
-	if (io_writen(out, reply, len, 0) == -1)
+	if (io_write_shown(out, reply, len, 0) == -1)
 		return failed(err, errlen, "write to standard output");
 	return 0;
 }

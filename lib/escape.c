@@ -71,8 +71,15 @@ escape_byte(unsigned char c, char esc[5])
 	return 4;
 }
 
-size_t
-escape_text(char *out, size_t size, const void *in, size_t len)
+/* Does the byte at p (len left) pass as it is on a terminal shown as lines? */
+static int
+line_byte(const unsigned char *p, size_t len)
+{
+	return p[0] == '\n' || p[0] == '\t' || (p[0] == '\r' && len > 1 && p[1] == '\n');
+}
+
+static size_t
+escape(char *out, size_t size, const void *in, size_t len, int lines)
 {
 	const unsigned char *p = in;
 	size_t used = 0, taken = 0, n;
@@ -80,7 +87,9 @@ escape_text(char *out, size_t size, const void *in, size_t len)
 	char esc[5];
 
 	while (taken < len) {
-		if ((n = utf8_char(p + taken, len - taken)) > 0)
+		if (lines && line_byte(p + taken, len - taken))
+			n = 1, piece = (const char *)p + taken;
+		else if ((n = utf8_char(p + taken, len - taken)) > 0)
 			piece = (const char *)p + taken;
 		else {
 			n = escape_byte(p[taken], esc);
@@ -95,4 +104,16 @@ escape_text(char *out, size_t size, const void *in, size_t len)
 	}
 	out[used] = '\0';
 	return taken;
+}
+
+size_t
+escape_text(char *out, size_t size, const void *in, size_t len)
+{
+	return escape(out, size, in, len, 0);
+}
+
+size_t
+escape_terminal(char *out, size_t size, const void *in, size_t len)
+{
+	return escape(out, size, in, len, 1);
 }

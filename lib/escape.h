@@ -28,4 +28,11 @@
  */
 size_t	escape_text(char *out, size_t size, const void *in, size_t len);
 
+/*
+ * escape_terminal: escape_text for text a client shows on a terminal as
+ * lines: a newline, a tab, and the carriage return of a CR LF pass as they
+ * are; everything else as escape_text has it.
+ */
+size_t	escape_terminal(char *out, size_t size, const void *in, size_t len);
+
 #endif

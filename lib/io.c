@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "io.h"
 
 /* What io_stop_at set: give up waiting once *stop_flag >= stop_level. */
@@ -130,6 +131,22 @@ io_writen(int fd, const void *buf, size_t n, int timeout_ms)
 			return -1;
 	}
 	return (ssize_t)put;
+}
+
+int
+io_write_shown(int fd, const void *buf, size_t n, int timeout_ms)
+{
+	char shown[ESCAPE_SIZE(1024)];
+	size_t taken;
+
+	if (!isatty(fd))
+		return io_writen(fd, buf, n, timeout_ms) == -1 ? -1 : 0;
+	for (; n > 0; buf = (const char *)buf + taken, n -= taken) {
+		taken = escape_terminal(shown, sizeof shown, buf, n);
+		if (io_writen(fd, shown, strlen(shown), timeout_ms) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 void

@@ -43,6 +43,13 @@ ssize_t	io_readn(int fd, void *buf, size_t n, int timeout_ms);
 /* io_writen: write all n bytes.  Returns n, or -1 with errno (EPIPE...). */
 ssize_t	io_writen(int fd, const void *buf, size_t n, int timeout_ms);
 
+/*
+ * io_write_shown: write what a peer sent to fd, as a client shows it: as
+ * it is, unless fd is a terminal, where it is escaped (escape_terminal) so
+ * that no peer can act on the terminal.  Returns 0, or -1 with errno.
+ */
+int	io_write_shown(int fd, const void *buf, size_t n, int timeout_ms);
+
 /* A read buffer for line-oriented input on one descriptor. */
 struct io_lines {
 	int	fd;

@@ -102,6 +102,21 @@ START_TEST(test_escape_size_is_enough)
 }
 END_TEST
 
+/* For a terminal shown as lines: LF, tab and the CR of CR LF pass; a bare CR does not. */
+START_TEST(test_escape_terminal_keeps_lines)
+{
+	static const char in[] = "one\ttwo\r\nthree\rfour\n\x1b[0m\x00";
+	char out[ESCAPE_SIZE(64)];
+
+	ck_assert_uint_eq(escape_terminal(out, sizeof out, in, sizeof in - 1),
+	    sizeof in - 1);
+	ck_assert_str_eq(out, "one\ttwo\r\nthree\\rfour\n\\x1b[0m\\x00");
+	/* A CR at the very end has no LF after it: escaped. */
+	ck_assert_uint_eq(escape_terminal(out, sizeof out, "end\r", 4), 4);
+	ck_assert_str_eq(out, "end\\r");
+}
+END_TEST
+
 static Suite *
 escape_suite(void)
 {
@@ -113,6 +128,7 @@ escape_suite(void)
 	tcase_add_test(tc, test_escape_every_byte);
 	tcase_add_test(tc, test_escape_never_cuts);
 	tcase_add_test(tc, test_escape_size_is_enough);
+	tcase_add_test(tc, test_escape_terminal_keeps_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }
