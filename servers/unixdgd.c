@@ -132,6 +132,15 @@ clear_path(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* Let the held directory go: nothing of ours is in it to remove. */
+static int
+forget_dir(void)
+{
+	close(sockfile.dirfd);
+	sockfile.dirfd = -1;
+	return -1;
+}
+
 /* Bind s->fd at the path or abstract name, the file made with mode -m. */
 static int
 unixdgd_open(struct server *s, char *err, size_t errlen)
@@ -154,22 +163,16 @@ unixdgd_open(struct server *s, char *err, size_t errlen)
 		    "not a file name" : strerror(errno));
 		return -1;
 	}
-	if (clear_path(s->addr.path, err, errlen) == -1) {
-		close(sockfile.dirfd);
-		sockfile.dirfd = -1;
-		return -1;
-	}
+	if (clear_path(s->addr.path, err, errlen) == -1)
+		return forget_dir();
 	/* The umask, not a chmod after bind: no moment with the wrong mode. */
 	if (sockfile.mode != -1)
 		old = umask((mode_t)~sockfile.mode & 0777);
 	s->fd = net_bind(&s->addr, AF_UNSPEC, SOCK_DGRAM, 0, err, errlen);
 	if (sockfile.mode != -1)
 		umask(old);
-	if (s->fd == -1) {
-		close(sockfile.dirfd);
-		sockfile.dirfd = -1;
-		return -1;
-	}
+	if (s->fd == -1)
+		return forget_dir();
 	/* What is at the name in the held directory now is ours to remove. */
 	if (fstatat(sockfile.dirfd, sockfile.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		sockfile.dev = st.st_dev;
