@@ -261,11 +261,18 @@ pass_take(struct pool *p, int i, struct sockaddr *sa, socklen_t *len)
 	(void)i;
 	while ((n = recvmsg(p->child_fd, &msg, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR)
 		continue;
-	if (n <= 0) {
-		/* The parent closed our pair: no more work, finish. */
-		errno = n == 0 ? ESHUTDOWN : errno;
+	/*
+	 * The parent closed our pair: no more work, finish.  A close that
+	 * leaves our "idle" byte unread (a SIGHUP, a parent that died) makes
+	 * the kernel report a reset instead of an end of file; the
+	 * descriptors sent before are still received first, so none is lost.
+	 */
+	if (n == 0 || (n == -1 && errno == ECONNRESET)) {
+		errno = ESHUTDOWN;
 		return -1;
 	}
+	if (n == -1)
+		return -1;
 	cm = CMSG_FIRSTHDR(&msg);
 	if (cm == NULL || cm->cmsg_type != SCM_RIGHTS) {
 		errno = EBADMSG;

@@ -2,8 +2,9 @@
 # tests/preforkd-STRATEGY.sh with STRATEGY set.  Concurrent clients get
 # exact echoes and bench replies and the report adds up; a child killed in
 # a burst is replaced within a second and no other client fails; -r
-# replaces children; SIGHUP under load loses no connection; SIGTERM lets
-# connected clients finish and leaves no process; -d -p as for iterd.
+# replaces children; SIGHUP under load is quiet and loses no connection;
+# SIGTERM lets connected clients finish and leaves no process; -d -p as for
+# iterd.
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 : "${STRATEGY:?}"
 
@@ -26,8 +27,8 @@ wait_pool() {
 	return 1
 }
 
-# report_total ERRFILE: after SIGUSR1, the sum of the per-child lines, which
-# must equal the "in all" line.
+# report_check ERRFILE: the total of the last report (SIGUSR1 or exit),
+# once the sum of its per-child lines is found to equal it.
 report_check() {
 	local sum total
 	sum=$(sed -n 's/^preforkd: child [0-9]* pid [0-9]*: \([0-9]*\) connections*.*/\1/p' "$1" |
@@ -35,6 +36,29 @@ report_check() {
 	total=$(sed -n 's/^preforkd: \([0-9]*\) connections* in all.*/\1/p' "$1" | tail -n 1)
 	[ "$sum" = "$total" ] || fail "the report's children add up to $sum, its total is $total"
 	echo "$total"
+}
+
+# served_past PID COUNT SECONDS: ask for reports (SIGUSR1) until PID's
+# pool has served at least COUNT connections; 1 if it has not in time.
+served_past() {
+	local i total
+	for ((i = 0; i < $3 * 10; i++)); do
+		kill -USR1 "$1"
+		sleep 0.1
+		total=$(sed -n 's/^preforkd: \([0-9]*\) connections* in all.*/\1/p' "$SERVER_ERR" | tail -n 1)
+		[ "${total:-0}" -ge "$2" ] && return 0
+	done
+	return 1
+}
+
+# wait_count FILE PATTERN COUNT SECONDS: wait until COUNT lines of FILE match.
+wait_count() {
+	local i
+	for ((i = 0; i < $4 * 20; i++)); do
+		[ "$(grep -c -e "$2" "$1")" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # Concurrent clients: exact echoes, then exact bench replies; the report adds up.
@@ -115,22 +139,32 @@ pids=$( (sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\) gone; replacing it$/\1
 [ "$pids" -ge 10 ] || fail "-r 10 over 100 connections: only $pids children"
 ok "$STRATEGY: -r 10 over 100 connections took $pids children"
 
-# SIGHUP under load: every child replaced, no connection lost.
+# SIGHUP under load, five times, each while clients are being served:
+# every child replaced, quietly (no accept error, no child that exits 1 or
+# is killed), no connection lost, and the exit report counts them all.
 start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
 wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
 before=$(pool_pids "$SERVER_PID")
-burst "$SERVER_PORT" -c 20 -n 1500 -m echo &
+burst "$SERVER_PORT" -c 20 -n 3000 -m echo &
 BURST=$!
-for k in 1 2 3; do
-	sleep 0.3
+for k in 1 2 3 4 5; do
+	served_past "$SERVER_PID" $((k * 400)) 30 ||
+	    fail "the pool served under $((k * 400)) connections before SIGHUP $k"
 	kill -HUP "$SERVER_PID"
+	# One at a time: a second SIGHUP before the first is handled is lost.
+	wait_count "$SERVER_ERR" 'SIGHUP: replacing every child' "$k" 10 ||
+	    fail "SIGHUP $k was not handled"
 done
 wait "$BURST" || fail "SIGHUP under load lost connections: $(cat "$T/burst.out")"
 wait_pool "$SERVER_PID" "$N" 10 || fail "the pool is not back to $N after SIGHUP"
 after=$(pool_pids "$SERVER_PID")
 [ -z "$(comm -12 <(echo "$before") <(echo "$after"))" ] || fail "children from before SIGHUP are still there"
 stop_server "$SERVER_PID"
-ok "$STRATEGY: SIGHUP under load replaces every child and loses nothing"
+! grep -E 'accept:|exited [0-9]|killed by signal' "$SERVER_ERR" ||
+    fail "SIGHUP under load was not quiet (above)"
+[ "$(report_check "$SERVER_ERR")" -eq 3000 ] ||
+    fail "the exit report does not count 3000: $(tail -n 1 "$SERVER_ERR")"
+ok "$STRATEGY: SIGHUP under load, 5 times, replaces every child quietly and loses nothing"
 
 # SIGTERM with clients connected: they finish; then nothing is left.  With
 # reuseport the kernel may hash two clients to one child, which serves them
