@@ -9,8 +9,9 @@
 : "${STRATEGY:?}"
 
 N=4
-# The pool is whole again within a second (valgrind starts children slowly).
-if [ -n "${TINCAN_VALGRIND:-}" ]; then REFILL=10; else REFILL=1; fi
+# The pool is whole again within a second (valgrind starts children slowly);
+# clients behind a stopped lock holder are served within SERVE_MS.
+if [ -n "${TINCAN_VALGRIND:-}" ]; then REFILL=10 SERVE_MS=20000; else REFILL=1 SERVE_MS=10000; fi
 
 # pool_pids PID: the pids of the children of PID, sorted.
 pool_pids() {
@@ -47,6 +48,19 @@ served_past() {
 		sleep 0.1
 		total=$(sed -n 's/^preforkd: \([0-9]*\) connections* in all.*/\1/p' "$SERVER_ERR" | tail -n 1)
 		[ "${total:-0}" -ge "$2" ] && return 0
+	done
+	return 1
+}
+
+# lock_holder PID: the pid of the child of PID that holds the accept lock,
+# from the reports (SIGUSR1); 1 if none is marked within 10 s.
+lock_holder() {
+	local i holder
+	for ((i = 0; i < 100; i++)); do
+		kill -USR1 "$1"
+		sleep 0.1
+		holder=$(sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\): .*(holds the accept lock)$/\1/p' "$SERVER_ERR" | tail -n 1)
+		[ -n "$holder" ] && echo "$holder" && return 0
 	done
 	return 1
 }
@@ -110,14 +124,7 @@ ok "$STRATEGY: a child killed in a burst is replaced, other clients unharmed"
 if [ "$STRATEGY" = mutex ] || [ "$STRATEGY" = fcntl ]; then
 	start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
 	wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
-	holder=""
-	for ((i = 0; i < 100; i++)); do
-		kill -USR1 "$SERVER_PID"
-		sleep 0.1
-		holder=$(sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\): .*(holds the accept lock)$/\1/p' "$SERVER_ERR" | tail -n 1)
-		[ -n "$holder" ] && break
-	done
-	[ -n "$holder" ] || fail "no child holds the accept lock"
+	holder=$(lock_holder "$SERVER_PID") || fail "no child holds the accept lock"
 	kill -KILL "$holder"
 	wait_gone "$holder" 5 || fail "the lock holder is still there"
 	burst "$SERVER_PORT" -c 20 -n 200 -m echo || fail "after the holder died: $(cat "$T/burst.out")"
@@ -128,6 +135,31 @@ if [ "$STRATEGY" = mutex ] || [ "$STRATEGY" = fcntl ]; then
 	fi
 	stop_server "$SERVER_PID"
 	ok "$STRATEGY: the child holding the accept lock dies; the pool goes on"
+fi
+
+# The lock strategies: the child that holds the accept lock is stopped.
+# With no client it is left alone (a holder may wait in accept for hours);
+# once clients wait, the parent kills it within seconds, says so once, and
+# replaces it, and every client is served.
+if [ "$STRATEGY" = mutex ] || [ "$STRATEGY" = fcntl ]; then
+	stalled='holds the accept lock and has left connections waiting'
+	start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
+	wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
+	holder=$(lock_holder "$SERVER_PID") || fail "no child holds the accept lock"
+	kill -STOP "$holder"
+	! wait_for "$SERVER_ERR" "$stalled" 3 || fail "a stopped holder was killed with no client waiting"
+	kill -0 "$holder" 2>/dev/null || fail "the stopped holder is gone with no client waiting"
+	started=$(date +%s%N)
+	burst "$SERVER_PORT" -c 10 -n 10 -m echo ||
+	    fail "clients behind a stopped lock holder: $(cat "$T/burst.out")"
+	took=$((($(date +%s%N) - started) / 1000000))
+	[ "$took" -le "$SERVE_MS" ] || fail "10 clients behind a stopped lock holder took $took ms"
+	wait_gone "$holder" 5 || fail "the stopped lock holder is still there"
+	wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool is not back to $N"
+	[ "$(grep -c "^preforkd: child pid $holder $stalled for [0-9.]* s; killing it$" "$SERVER_ERR")" -eq 1 ] ||
+	    fail "the stalled holder was not reported once: $(grep -e "$stalled" "$SERVER_ERR")"
+	stop_server "$SERVER_PID"
+	ok "$STRATEGY: a stopped lock holder is killed once clients wait ($took ms for 10)"
 fi
 
 # -r 10 over 100 connections: at least 10 different children served them.
