@@ -276,14 +276,26 @@ respawn_due(struct pool *p)
 			start_or_wait(p, i);
 }
 
+/*
+ * Send a child sig, then SIGCONT: a stopped child (SIGSTOP, a debugger)
+ * acts on SIGTERM, or sees its pair closed, only once it runs again.
+ */
+static void
+signal_child(pid_t pid, int sig)
+{
+	kill(pid, sig);
+	kill(pid, SIGCONT);
+}
+
 /* Ask a child to finish: a closed pair (pass) or SIGTERM (the others). */
 static void
 ask_to_stop(struct pool *p, int i, pid_t pid)
 {
-	if (p->strategy->release != NULL)
+	if (p->strategy->release != NULL) {
 		p->strategy->release(p, i);
-	else
-		kill(pid, SIGTERM);
+		kill(pid, SIGCONT);	/* a stopped child must run to see it */
+	} else
+		signal_child(pid, SIGTERM);
 }
 
 /* Room for more retiring children.  0, or -1 with errno. */
@@ -349,11 +361,11 @@ signal_children(const struct pool *p, int sig)
 
 	for (i = 0; i < p->nslots; i++)
 		if (slots[i].pid != 0) {
-			kill(slots[i].pid, sig);
+			signal_child(slots[i].pid, sig);
 			alive++;
 		}
 	for (i = 0; i < nretiring; i++)
-		kill(retiring[i], sig);
+		signal_child(retiring[i], sig);
 	return alive;
 }
 
@@ -366,7 +378,7 @@ nudge_retiring(const struct pool *p)
 	if (p->strategy->release != NULL)
 		return;		/* pass: the closed pair is told once and for all */
 	for (i = 0; i < nretiring; i++)
-		kill(retiring[i], SIGTERM);
+		signal_child(retiring[i], SIGTERM);
 }
 
 /* Is pid a child of the pool, in a slot or retiring? */

@@ -3,8 +3,9 @@
 # exact echoes and bench replies and the report adds up; a child killed in
 # a burst is replaced within a second and no other client fails; -r
 # replaces children; SIGHUP under load is quiet and loses no connection;
-# SIGTERM lets connected clients finish and leaves no process; -d -p as for
-# iterd.
+# a stopped lock holder is killed once clients wait; a stopped child holds
+# up neither SIGHUP nor a stop; SIGTERM lets connected clients finish and
+# leaves no process; -d -p as for iterd.
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 : "${STRATEGY:?}"
 
@@ -197,6 +198,22 @@ stop_server "$SERVER_PID"
 [ "$(report_check "$SERVER_ERR")" -eq 3000 ] ||
     fail "the exit report does not count 3000: $(tail -n 1 "$SERVER_ERR")"
 ok "$STRATEGY: SIGHUP under load, 5 times, replaces every child quietly and loses nothing"
+
+# A stopped child holds up neither SIGHUP nor a stop: a child told to
+# finish is continued too, and finishes quietly.
+start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
+wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
+stopped=$(pool_pids "$SERVER_PID" | head -n 1)
+kill -STOP "$stopped"
+kill -HUP "$SERVER_PID"
+wait_gone "$stopped" 10 || fail "a stopped child replaced on SIGHUP is still there"
+wait_pool "$SERVER_PID" "$N" 10 || fail "the pool is not back to $N after SIGHUP"
+stopped=$(pool_pids "$SERVER_PID" | head -n 1)
+kill -STOP "$stopped"
+stop_server "$SERVER_PID"
+! grep -E 'exited [0-9]|killed by signal' "$SERVER_ERR" ||
+    fail "a stopped child did not finish quietly (above)"
+ok "$STRATEGY: a stopped child holds up neither SIGHUP nor a stop"
 
 # SIGTERM with clients connected: they finish; then nothing is left.  With
 # reuseport the kernel may hash two clients to one child, which serves them
