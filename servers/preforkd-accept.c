@@ -37,6 +37,24 @@ accept_on(struct pool *p, int fd, struct sockaddr *sa, socklen_t *len)
 	return server_accept(p->server, fd, sa, len);
 }
 
+/*
+ * fcntl, mutex: the lock is taken, or about to be given back.  Every turn
+ * at the lock is counted, so that the parent can tell a holder that has
+ * sat in accept since it last looked from one that has come back.
+ */
+static void
+lock_taken(struct pool *p)
+{
+	atomic_fetch_add(&p->shared->lock_turns, 1);
+	atomic_store(&p->shared->lock_holder, p->self);
+}
+
+static void
+lock_giving(struct pool *p)
+{
+	atomic_store(&p->shared->lock_holder, 0);
+}
+
 /* The listener the children share blocks: they wait in accept, or in the lock. */
 static int
 shared_listener_setup(struct pool *p, char *err, size_t errlen)
@@ -91,12 +109,13 @@ fcntl_take(struct pool *p, int i, struct sockaddr *sa, socklen_t *len)
 {
 	int fd, saved;
 
+	(void)i;
 	if (fcntl_lock(p->lock_fd, F_WRLCK) == -1)
 		return -1;	/* EINTR: a signal while waiting for the lock */
-	atomic_store(&p->shared->slot[i].holds_lock, 1);
+	lock_taken(p);
 	fd = server_term ? (errno = EINTR, -1) : accept_on(p, p->server->fd, sa, len);
 	saved = errno;
-	atomic_store(&p->shared->slot[i].holds_lock, 0);
+	lock_giving(p);
 	fcntl_lock(p->lock_fd, F_UNLCK);
 	errno = saved;
 	return fd;
@@ -150,6 +169,7 @@ mutex_take(struct pool *p, int i, struct sockaddr *sa, socklen_t *len)
 	pthread_mutex_t *m = &p->shared->accept_mutex;
 	int fd, saved, rc;
 
+	(void)i;
 	/*
 	 * pthread_mutex_lock cannot be interrupted; waiting a bounded time
 	 * lets a child told to stop (SIGHUP) leave though a new child holds
@@ -167,10 +187,10 @@ mutex_take(struct pool *p, int i, struct sockaddr *sa, socklen_t *len)
 		errno = rc;
 		return -1;
 	}
-	atomic_store(&p->shared->slot[i].holds_lock, 1);
+	lock_taken(p);
 	fd = server_term ? (errno = EINTR, -1) : accept_on(p, p->server->fd, sa, len);
 	saved = errno;
-	atomic_store(&p->shared->slot[i].holds_lock, 0);
+	lock_giving(p);
 	pthread_mutex_unlock(m);
 	errno = saved;
 	return fd;
@@ -261,11 +281,18 @@ pass_take(struct pool *p, int i, struct sockaddr *sa, socklen_t *len)
 	(void)i;
 	while ((n = recvmsg(p->child_fd, &msg, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR)
 		continue;
-	if (n <= 0) {
-		/* The parent closed our pair: no more work, finish. */
-		errno = n == 0 ? ESHUTDOWN : errno;
+	/*
+	 * The parent closed our pair: no more work, finish.  A close that
+	 * leaves our "idle" byte unread (a SIGHUP, a parent that died) makes
+	 * the kernel report a reset instead of an end of file; the
+	 * descriptors sent before are still received first, so none is lost.
+	 */
+	if (n == 0 || (n == -1 && errno == ECONNRESET)) {
+		errno = ESHUTDOWN;
 		return -1;
 	}
+	if (n == -1)
+		return -1;
 	cm = CMSG_FIRSTHDR(&msg);
 	if (cm == NULL || cm->cmsg_type != SCM_RIGHTS) {
 		errno = EBADMSG;
@@ -459,10 +486,10 @@ reuseport_teardown(struct pool *p)
 
 static const struct strategy strategies[] = {
 	{ .name = "none", .setup = shared_listener_setup, .take = none_take },
-	{ .name = "fcntl", .setup = fcntl_setup, .take = fcntl_take,
-	  .teardown = fcntl_teardown },
-	{ .name = "mutex", .setup = mutex_setup, .take = mutex_take,
-	  .teardown = mutex_teardown },
+	{ .name = "fcntl", .accept_lock = 1, .setup = fcntl_setup,
+	  .take = fcntl_take, .teardown = fcntl_teardown },
+	{ .name = "mutex", .accept_lock = 1, .setup = mutex_setup,
+	  .take = mutex_take, .teardown = mutex_teardown },
 	{ .name = "pass", .setup = pass_setup, .prepare = pass_prepare,
 	  .started = pass_started, .child_init = pass_child_init,
 	  .take = pass_take, .done = pass_done,

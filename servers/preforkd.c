@@ -5,7 +5,8 @@
  * and reports how the connections spread over them on SIGUSR1 and at exit.
  * Each child accepts and serves connections itself, taking turns at accept
  * by the strategy of -l (preforkd-accept.c); after -r connections it exits
- * and is replaced.
+ * and is replaced.  With a lock around accept, the parent also kills a
+ * holder of the lock that leaves connections waiting (a stopped child).
  */
 #define _DEFAULT_SOURCE		/* MAP_ANONYMOUS */
 #include <sys/types.h>
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,8 @@
 #define RESPAWN_MAX_MS		10000	/* ... doubled each time, up to this */
 #define DIED_YOUNG_MS		1000	/* a child that lived less died "at once" */
 #define NUDGE_MS		200	/* how often children told to stop are told again */
+#define LOCK_CHECK_MS		500	/* fcntl, mutex: how often the lock holder is looked at */
+#define LOCK_STALL_MS		2000	/* ... and how long it may leave connections waiting */
 
 static struct {
 	long long		children;	/* -n */
@@ -133,6 +137,7 @@ child_main(struct pool *p, int i)
 	int fd;
 
 	server_child(s);
+	p->self = getpid();
 	/* Let SIGTERM in at any time: it interrupts a wait in accept. */
 	server_unblock_signals(s);
 	orphan_stops(p);
@@ -240,8 +245,10 @@ static void
 child_gone(pid_t pid, int badly, void *ctx)
 {
 	struct pool *p = ctx;
-	int i;
+	int i, holder = (int)pid;
 
+	/* It may have died in the lock; the kernel or the robust mutex freed it. */
+	atomic_compare_exchange_strong(&p->shared->lock_holder, &holder, 0);
 	if (retire_done(pid))
 		return;
 	for (i = 0; i < p->nslots && slots[i].pid != pid; i++)
@@ -251,8 +258,6 @@ child_gone(pid_t pid, int badly, void *ctx)
 	slots[i].pid = 0;
 	if (p->server->verbose && !server_term)
 		log_info("child %d pid %ld gone; replacing it", i, (long)pid);
-	/* It may have died in the lock; the kernel or the robust mutex freed it. */
-	atomic_store(&p->shared->slot[i].holds_lock, 0);
 	if (p->strategy->release != NULL)
 		p->strategy->release(p, i);
 	if (!server_term)
@@ -272,14 +277,26 @@ respawn_due(struct pool *p)
 			start_or_wait(p, i);
 }
 
+/*
+ * Send a child sig, then SIGCONT: a stopped child (SIGSTOP, a debugger)
+ * acts on SIGTERM, or sees its pair closed, only once it runs again.
+ */
+static void
+signal_child(pid_t pid, int sig)
+{
+	kill(pid, sig);
+	kill(pid, SIGCONT);
+}
+
 /* Ask a child to finish: a closed pair (pass) or SIGTERM (the others). */
 static void
 ask_to_stop(struct pool *p, int i, pid_t pid)
 {
-	if (p->strategy->release != NULL)
+	if (p->strategy->release != NULL) {
 		p->strategy->release(p, i);
-	else
-		kill(pid, SIGTERM);
+		kill(pid, SIGCONT);	/* a stopped child must run to see it */
+	} else
+		signal_child(pid, SIGTERM);
 }
 
 /* Room for more retiring children.  0, or -1 with errno. */
@@ -321,6 +338,7 @@ static unsigned long long
 report(const struct pool *p)
 {
 	unsigned long long n, total = 0;
+	pid_t holder = atomic_load(&p->shared->lock_holder);
 	int i;
 
 	for (i = 0; i < p->nslots; i++) {
@@ -328,7 +346,7 @@ report(const struct pool *p)
 		total += n;
 		log_info("child %d pid %ld: %llu connection%s%s", i,
 		    (long)slots[i].last_pid, n, n == 1 ? "" : "s",
-		    atomic_load(&p->shared->slot[i].holds_lock) ?
+		    holder != 0 && slots[i].pid == holder ?
 		    " (holds the accept lock)" : "");
 	}
 	log_info("%llu connection%s in all, %s strategy", total,
@@ -344,11 +362,11 @@ signal_children(const struct pool *p, int sig)
 
 	for (i = 0; i < p->nslots; i++)
 		if (slots[i].pid != 0) {
-			kill(slots[i].pid, sig);
+			signal_child(slots[i].pid, sig);
 			alive++;
 		}
 	for (i = 0; i < nretiring; i++)
-		kill(retiring[i], sig);
+		signal_child(retiring[i], sig);
 	return alive;
 }
 
@@ -361,7 +379,67 @@ nudge_retiring(const struct pool *p)
 	if (p->strategy->release != NULL)
 		return;		/* pass: the closed pair is told once and for all */
 	for (i = 0; i < nretiring; i++)
-		kill(retiring[i], SIGTERM);
+		signal_child(retiring[i], SIGTERM);
+}
+
+/* Is pid a child of the pool, in a slot or retiring? */
+static int
+our_child(const struct pool *p, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < p->nslots; i++)
+		if (slots[i].pid == pid)
+			return 1;
+	for (i = 0; i < nretiring; i++)
+		if (retiring[i] == pid)
+			return 1;
+	return 0;
+}
+
+/* Are connections waiting in the listen queue? */
+static int
+listener_pending(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
+/*
+ * fcntl, mutex: a holder of the lock that does not accept (stopped, or
+ * stuck in the kernel) stalls every child.  Sitting in accept for hours
+ * is no fault; it is one when connections were waiting when the parent
+ * looked, and are waiting still, LOCK_STALL_MS later, and the holder has
+ * not left its turn at the lock since.  SIGKILL ends even a stopped
+ * child, the kernel or the robust mutex frees the lock, and the child is
+ * replaced as any dead child is.
+ */
+static void
+watch_lock(struct pool *p)
+{
+	struct lock_watch *w = &p->watch;
+	pid_t pid = atomic_load(&p->shared->lock_holder);
+	unsigned long long turn = atomic_load(&p->shared->lock_turns);
+	long long now = io_now_ms();
+
+	if (pid == 0 || !listener_pending(p->server->fd)) {
+		w->pid = 0;
+		return;
+	}
+	if (pid != w->pid || turn != w->turn) {
+		w->pid = pid;
+		w->turn = turn;
+		w->since_ms = now;
+		return;
+	}
+	if (now - w->since_ms < LOCK_STALL_MS || !our_child(p, pid))
+		return;
+	log_warning("child pid %ld holds the accept lock and has left "
+	    "connections waiting for %.1f s; killing it", (long)pid,
+	    (double)(now - w->since_ms) / 1000);
+	kill(pid, SIGKILL);
+	w->pid = 0;
 }
 
 /* Wait for a signal, at most ms; the strategy may work meanwhile. */
@@ -376,13 +454,18 @@ parent_wait(struct pool *p, long long ms)
 		pselect(0, NULL, NULL, NULL, ms < 0 ? NULL : &ts, &p->server->waitmask);
 }
 
-/* How long the parent may sleep: until the next respawn or nudge is due. */
+/*
+ * How long the parent may sleep: until the next respawn, nudge or look at
+ * the lock holder is due.
+ */
 static long long
 next_wake(const struct pool *p, int stopping)
 {
 	long long now = io_now_ms(), wake = -1;
 	int i;
 
+	if (p->strategy->accept_lock && !stopping)
+		wake = LOCK_CHECK_MS;
 	if (stopping || nretiring > 0)
 		wake = NUDGE_MS;
 	for (i = 0; i < p->nslots; i++)
@@ -438,6 +521,8 @@ keep_pool(struct pool *p)
 		}
 		respawn_due(p);
 		nudge_retiring(p);
+		if (p->strategy->accept_lock)
+			watch_lock(p);
 		parent_wait(p, next_wake(p, 0));
 	}
 }

@@ -18,12 +18,21 @@
 /* What the parent and every child share, in one MAP_SHARED mapping. */
 struct pool_slot {
 	atomic_ullong		served;		/* connections, by every child of the slot */
-	atomic_int		holds_lock;	/* its child is in the accept lock */
 };
 
 struct pool_shared {
 	pthread_mutex_t		accept_mutex;	/* -l mutex */
+	/* -l fcntl, mutex: written by the holder of the lock, read by the parent. */
+	atomic_int		lock_holder;	/* the pid in the accept lock, 0: none */
+	atomic_ullong		lock_turns;	/* times a child has taken the lock */
 	struct pool_slot	slot[];		/* -n of them */
+};
+
+/* The parent's view of a holder that leaves connections waiting. */
+struct lock_watch {
+	pid_t			pid;		/* 0: none seen */
+	unsigned long long	turn;		/* which turn at the lock it was in */
+	long long		since_ms;	/* when connections were first seen waiting */
 };
 
 /* The pool as the parent keeps it; a child sees its copy from the fork. */
@@ -32,6 +41,7 @@ struct pool {
 	const struct strategy	*strategy;
 	int			nslots;		/* -n */
 	pid_t			parent;		/* the pool's parent */
+	pid_t			self;		/* in a child: its own pid */
 	struct pool_shared	*shared;
 	int			lock_fd;	/* -l fcntl: the unlinked lock file */
 	int			*listener;	/* -l reuseport: one per slot */
@@ -39,11 +49,14 @@ struct pool {
 	int			*idle;		/* -l pass: waiting for a connection */
 	struct pollfd		*pollfds;	/* -l pass: the parent's, one per pair */
 	int			child_fd;	/* -l pass, in a child: its end */
+	struct lock_watch	watch;		/* -l fcntl, mutex, in the parent */
 };
 
 /* How the children of a pool take turns at accept. */
 struct strategy {
 	const char	*name;
+	/* 1: a lock around accept, whose holder the parent watches. */
+	int		accept_lock;
 	/* In the parent, once: what the children will share.  0, or -1 with err. */
 	int		(*setup)(struct pool *p, char *err, size_t errlen);
 	/* In the parent, before forking the child of slot i.  0, or -1 with err. */

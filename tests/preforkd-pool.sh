@@ -2,14 +2,17 @@
 # tests/preforkd-STRATEGY.sh with STRATEGY set.  Concurrent clients get
 # exact echoes and bench replies and the report adds up; a child killed in
 # a burst is replaced within a second and no other client fails; -r
-# replaces children; SIGHUP under load loses no connection; SIGTERM lets
-# connected clients finish and leaves no process; -d -p as for iterd.
+# replaces children; SIGHUP under load is quiet and loses no connection;
+# a stopped lock holder is killed once clients wait; a stopped child holds
+# up neither SIGHUP nor a stop; SIGTERM lets connected clients finish and
+# leaves no process; -d -p as for iterd.
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 : "${STRATEGY:?}"
 
 N=4
-# The pool is whole again within a second (valgrind starts children slowly).
-if [ -n "${TINCAN_VALGRIND:-}" ]; then REFILL=10; else REFILL=1; fi
+# The pool is whole again within a second (valgrind starts children slowly);
+# clients behind a stopped lock holder are served within SERVE_MS.
+if [ -n "${TINCAN_VALGRIND:-}" ]; then REFILL=10 SERVE_MS=20000; else REFILL=1 SERVE_MS=10000; fi
 
 # pool_pids PID: the pids of the children of PID, sorted.
 pool_pids() {
@@ -26,8 +29,8 @@ wait_pool() {
 	return 1
 }
 
-# report_total ERRFILE: after SIGUSR1, the sum of the per-child lines, which
-# must equal the "in all" line.
+# report_check ERRFILE: the total of the last report (SIGUSR1 or exit),
+# once the sum of its per-child lines is found to equal it.
 report_check() {
 	local sum total
 	sum=$(sed -n 's/^preforkd: child [0-9]* pid [0-9]*: \([0-9]*\) connections*.*/\1/p' "$1" |
@@ -35,6 +38,42 @@ report_check() {
 	total=$(sed -n 's/^preforkd: \([0-9]*\) connections* in all.*/\1/p' "$1" | tail -n 1)
 	[ "$sum" = "$total" ] || fail "the report's children add up to $sum, its total is $total"
 	echo "$total"
+}
+
+# served_past PID COUNT SECONDS: ask for reports (SIGUSR1) until PID's
+# pool has served at least COUNT connections; 1 if it has not in time.
+served_past() {
+	local i total
+	for ((i = 0; i < $3 * 10; i++)); do
+		kill -USR1 "$1"
+		sleep 0.1
+		total=$(sed -n 's/^preforkd: \([0-9]*\) connections* in all.*/\1/p' "$SERVER_ERR" | tail -n 1)
+		[ "${total:-0}" -ge "$2" ] && return 0
+	done
+	return 1
+}
+
+# lock_holder PID: the pid of the child of PID that holds the accept lock,
+# from the reports (SIGUSR1); 1 if none is marked within 10 s.
+lock_holder() {
+	local i holder
+	for ((i = 0; i < 100; i++)); do
+		kill -USR1 "$1"
+		sleep 0.1
+		holder=$(sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\): .*(holds the accept lock)$/\1/p' "$SERVER_ERR" | tail -n 1)
+		[ -n "$holder" ] && echo "$holder" && return 0
+	done
+	return 1
+}
+
+# wait_count FILE PATTERN COUNT SECONDS: wait until COUNT lines of FILE match.
+wait_count() {
+	local i
+	for ((i = 0; i < $4 * 20; i++)); do
+		[ "$(grep -c -e "$2" "$1")" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # Concurrent clients: exact echoes, then exact bench replies; the report adds up.
@@ -86,14 +125,7 @@ ok "$STRATEGY: a child killed in a burst is replaced, other clients unharmed"
 if [ "$STRATEGY" = mutex ] || [ "$STRATEGY" = fcntl ]; then
 	start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
 	wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
-	holder=""
-	for ((i = 0; i < 100; i++)); do
-		kill -USR1 "$SERVER_PID"
-		sleep 0.1
-		holder=$(sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\): .*(holds the accept lock)$/\1/p' "$SERVER_ERR" | tail -n 1)
-		[ -n "$holder" ] && break
-	done
-	[ -n "$holder" ] || fail "no child holds the accept lock"
+	holder=$(lock_holder "$SERVER_PID") || fail "no child holds the accept lock"
 	kill -KILL "$holder"
 	wait_gone "$holder" 5 || fail "the lock holder is still there"
 	burst "$SERVER_PORT" -c 20 -n 200 -m echo || fail "after the holder died: $(cat "$T/burst.out")"
@@ -106,6 +138,31 @@ if [ "$STRATEGY" = mutex ] || [ "$STRATEGY" = fcntl ]; then
 	ok "$STRATEGY: the child holding the accept lock dies; the pool goes on"
 fi
 
+# The lock strategies: the child that holds the accept lock is stopped.
+# With no client it is left alone (a holder may wait in accept for hours);
+# once clients wait, the parent kills it within seconds, says so once, and
+# replaces it, and every client is served.
+if [ "$STRATEGY" = mutex ] || [ "$STRATEGY" = fcntl ]; then
+	stalled='holds the accept lock and has left connections waiting'
+	start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
+	wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
+	holder=$(lock_holder "$SERVER_PID") || fail "no child holds the accept lock"
+	kill -STOP "$holder"
+	! wait_for "$SERVER_ERR" "$stalled" 3 || fail "a stopped holder was killed with no client waiting"
+	kill -0 "$holder" 2>/dev/null || fail "the stopped holder is gone with no client waiting"
+	started=$(date +%s%N)
+	burst "$SERVER_PORT" -c 10 -n 10 -m echo ||
+	    fail "clients behind a stopped lock holder: $(cat "$T/burst.out")"
+	took=$((($(date +%s%N) - started) / 1000000))
+	[ "$took" -le "$SERVE_MS" ] || fail "10 clients behind a stopped lock holder took $took ms"
+	wait_gone "$holder" 5 || fail "the stopped lock holder is still there"
+	wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool is not back to $N"
+	[ "$(grep -c "^preforkd: child pid $holder $stalled for [0-9.]* s; killing it$" "$SERVER_ERR")" -eq 1 ] ||
+	    fail "the stalled holder was not reported once: $(grep -e "$stalled" "$SERVER_ERR")"
+	stop_server "$SERVER_PID"
+	ok "$STRATEGY: a stopped lock holder is killed once clients wait ($took ms for 10)"
+fi
+
 # -r 10 over 100 connections: at least 10 different children served them.
 start_server preforkd -v -n 2 -r 10 -l "$STRATEGY" 127.0.0.1:0
 burst "$SERVER_PORT" -c 4 -n 100 -m echo || fail "-r burst: $(cat "$T/burst.out")"
@@ -115,22 +172,48 @@ pids=$( (sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\) gone; replacing it$/\1
 [ "$pids" -ge 10 ] || fail "-r 10 over 100 connections: only $pids children"
 ok "$STRATEGY: -r 10 over 100 connections took $pids children"
 
-# SIGHUP under load: every child replaced, no connection lost.
+# SIGHUP under load, five times, each while clients are being served:
+# every child replaced, quietly (no accept error, no child that exits 1 or
+# is killed), no connection lost, and the exit report counts them all.
 start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
 wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
 before=$(pool_pids "$SERVER_PID")
-burst "$SERVER_PORT" -c 20 -n 1500 -m echo &
+burst "$SERVER_PORT" -c 20 -n 3000 -m echo &
 BURST=$!
-for k in 1 2 3; do
-	sleep 0.3
+for k in 1 2 3 4 5; do
+	served_past "$SERVER_PID" $((k * 400)) 30 ||
+	    fail "the pool served under $((k * 400)) connections before SIGHUP $k"
 	kill -HUP "$SERVER_PID"
+	# One at a time: a second SIGHUP before the first is handled is lost.
+	wait_count "$SERVER_ERR" 'SIGHUP: replacing every child' "$k" 10 ||
+	    fail "SIGHUP $k was not handled"
 done
 wait "$BURST" || fail "SIGHUP under load lost connections: $(cat "$T/burst.out")"
 wait_pool "$SERVER_PID" "$N" 10 || fail "the pool is not back to $N after SIGHUP"
 after=$(pool_pids "$SERVER_PID")
 [ -z "$(comm -12 <(echo "$before") <(echo "$after"))" ] || fail "children from before SIGHUP are still there"
 stop_server "$SERVER_PID"
-ok "$STRATEGY: SIGHUP under load replaces every child and loses nothing"
+! grep -E 'accept:|exited [0-9]|killed by signal' "$SERVER_ERR" ||
+    fail "SIGHUP under load was not quiet (above)"
+[ "$(report_check "$SERVER_ERR")" -eq 3000 ] ||
+    fail "the exit report does not count 3000: $(tail -n 1 "$SERVER_ERR")"
+ok "$STRATEGY: SIGHUP under load, 5 times, replaces every child quietly and loses nothing"
+
+# A stopped child holds up neither SIGHUP nor a stop: a child told to
+# finish is continued too, and finishes quietly.
+start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
+wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
+stopped=$(pool_pids "$SERVER_PID" | head -n 1)
+kill -STOP "$stopped"
+kill -HUP "$SERVER_PID"
+wait_gone "$stopped" 10 || fail "a stopped child replaced on SIGHUP is still there"
+wait_pool "$SERVER_PID" "$N" 10 || fail "the pool is not back to $N after SIGHUP"
+stopped=$(pool_pids "$SERVER_PID" | head -n 1)
+kill -STOP "$stopped"
+stop_server "$SERVER_PID"
+! grep -E 'exited [0-9]|killed by signal' "$SERVER_ERR" ||
+    fail "a stopped child did not finish quietly (above)"
+ok "$STRATEGY: a stopped child holds up neither SIGHUP nor a stop"
 
 # SIGTERM with clients connected: they finish; then nothing is left.  With
 # reuseport the kernel may hash two clients to one child, which serves them
