@@ -268,6 +268,15 @@ expect_usage() {
 	    cmp -s - "$T/usage.err" || fail "'$prog $*' said: $(cat "$T/usage.err")"
 }
 
+# json_check FILE EXPR: the JSON object in FILE parses, and the Python
+# expression EXPR holds of it as d; else fail, showing the object.
+json_check() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$1" "$2" ||
+	    fail "JSON: not ($2): $(cat "$1")"
+}
+
 # track PID: kill PID too when the test ends (a helper started with &).
 track() {
 	STARTED="$STARTED $1"
