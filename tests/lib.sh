@@ -119,6 +119,17 @@ wait_for() {
 	return 1
 }
 
+# wait_count FILE PATTERN COUNT [SECONDS]: wait, bounded, until FILE has
+# COUNT lines or more that hold PATTERN.
+wait_count() {
+	local i
+	for ((i = 0; i < ${4:-10} * 20; i++)); do
+		[ "$(grep -c -e "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1

@@ -115,6 +115,29 @@ pids=$( (sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\) gone; replacing it$/\1
 [ "$pids" -ge 10 ] || fail "-r 10 over 100 connections: only $pids children"
 ok "$STRATEGY: -r 10 over 100 connections took $pids children"
 
+# -r 3, counted exactly: one child, six connections one at a time.  The
+# child is replaced right after its third, not its second or its fourth:
+# in the log, three connections, its "gone" line, three more, the next's.
+start_server preforkd -v -n 1 -r 3 -l "$STRATEGY" 127.0.0.1:0
+wait_pool "$SERVER_PID" 1 "$REFILL" || fail "the pool did not start"
+child=$(pool_pids "$SERVER_PID")
+for k in 1 2 3 4 5 6; do
+	[ "$(echo "r$k" | run tcpcli "127.0.0.1:$SERVER_PORT")" = "r$k" ] ||
+	    fail "-r 3: connection $k was not echoed"
+	wait_count "$SERVER_ERR" "^preforkd: 127\.0\.0\.1:[0-9]*: echo: 3 bytes in, 3 out, " "$k" ||
+	    fail "-r 3: connection $k was not logged"
+	[ $((k % 3)) -eq 0 ] || continue
+	wait_for "$SERVER_ERR" "^preforkd: child 0 pid $child gone; replacing it\$" ||
+	    fail "-r 3: child $child was not replaced after its connection $k: $(cat "$SERVER_ERR")"
+	wait_pool "$SERVER_PID" 1 "$REFILL" || fail "-r 3: the pool is not whole"
+	child=$(pool_pids "$SERVER_PID")
+done
+events=$(sed -n -e 's/^preforkd: 127\.0\.0\.1:[0-9]*: echo: 3 bytes in, 3 out, .*/C/p' \
+    -e 's/^preforkd: child 0 pid [0-9]* gone; replacing it$/G/p' "$SERVER_ERR" | tr -d '\n')
+[ "$events" = CCCGCCCG ] || fail "-r 3: connections (C) and replacements (G): $events"
+stop_server "$SERVER_PID"
+ok "$STRATEGY: -r 3 replaces a child after exactly 3 connections"
+
 # SIGHUP under load: every child replaced, no connection lost.
 start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
 wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
