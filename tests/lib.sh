@@ -288,6 +288,24 @@ sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$1" "$2" ||
 	    fail "JSON: not ($2): $(cat "$1")"
 }
 
+# is_daytime FILE: FILE holds, byte for byte, one daytime line (RFC 867)
+# in the asctime layout, "Sun Sep 16 01:03:52 1973", ending in CR LF, and
+# the time it says is within a minute of now.
+is_daytime() {
+	python3 - "$1" <<'PY'
+import re, sys, time
+data = open(sys.argv[1], "rb").read()
+m = re.fullmatch(rb"((?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) "
+                 rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                 rb"[ 123][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4})\r\n", data)
+if not m:
+    sys.exit("not one daytime line ending in CR LF: %r" % data)
+said = time.mktime(time.strptime(m.group(1).decode(), "%a %b %d %H:%M:%S %Y"))
+if abs(said - time.time()) > 60:
+    sys.exit("daytime said %r, %.0f s from now" % (data, said - time.time()))
+PY
+}
+
 # track PID: kill PID too when the test ends (a helper started with &).
 track() {
 	STARTED="$STARTED $1"
