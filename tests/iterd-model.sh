@@ -15,7 +15,8 @@ ok "port 0 is reported as $SERVER_PORT"
 hold_client first "$SERVER_PORT"
 printf 'second\n' | run tcpcli "127.0.0.1:$SERVER_PORT" >"$T/second" &
 SECOND=$!
-sleep 1
+wait_queued "$SERVER_PORT" 1 "$T/second" ||
+    fail "the second client is not waiting in the listen queue"
 [ ! -s "$T/second" ] || fail "the second client was served while the first was connected"
 release_client first || fail "the first client failed"
 wait "$SECOND" || fail "the second client failed"
@@ -25,8 +26,8 @@ ok "a second client waits for the first"
 # SIGTERM: the connection in hand finishes, then iterd exits 0.
 hold_client inflight "$SERVER_PORT"
 kill -TERM "$SERVER_PID"
-sleep 0.5
-kill -0 "$SERVER_PID" 2>/dev/null || fail "iterd left during a connection"
+# SIGTERM stays pending while iterd serves: it lets signals in where it waits.
+wait_asleep "$SERVER_PID" || fail "iterd left during a connection"
 release_client inflight || fail "the connection in flight was cut"
 wait_gone "$SERVER_PID" 20 || fail "iterd did not stop after the connection"
 wait "$SERVER_PID" || fail "iterd exited $? after SIGTERM"
@@ -93,7 +94,11 @@ start_server iterd 127.0.0.1:0
 spare=$(ls /proc/"$SERVER_PID"/fd | awk '$1 < 1000' | sort -n | tail -n 1)
 prlimit --pid "$SERVER_PID" --nofile="$spare:" || fail "prlimit"
 echo stuck | RUN_LIMIT=30 run tcpcli "127.0.0.1:$SERVER_PORT" >/dev/null 2>&1 &
-sleep 1
+for ((i = 0; i < START_LIMIT * 20; i++)); do
+	[ "$(queued "$SERVER_PORT")" = 1 ] && break
+	sleep 0.05
+done
+[ "$(queued "$SERVER_PORT")" = 1 ] || fail "the client is not waiting in the listen queue"
 ticks_before=$(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat)
 sleep 1
 ticks=$(($(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat) - ticks_before))

@@ -217,11 +217,35 @@ children_of() {
 	pgrep -P "$1" | wc -l
 }
 
-# burst PORT ARGS...: tests/burst.py against PORT; its output in $T/burst.out.
+# burst PORT ARGS...: tests/burst.py against PORT; its output in $T/burst.out,
+# and how many connections it has made so far, by tens, in $T/burst.made.
 burst() {
 	local port=$1
 	shift
-	python3 "$TOP_SRCDIR/tests/burst.py" "$@" "$port" >"$T/burst.out" 2>&1
+	python3 "$TOP_SRCDIR/tests/burst.py" -p "$T/burst.made" "$@" "$port" >"$T/burst.out" 2>&1
+}
+
+# burst_start PORT ARGS...: burst in the background, its pid in BURST.
+burst_start() {
+	rm -f "$T/burst.made"	# here, not in the background: no stale count
+	burst "$@" &
+	BURST=$!
+}
+
+# burst_made: how many connections the burst has made so far, by tens.
+burst_made() {
+	cat "$T/burst.made" 2>/dev/null || echo 0
+}
+
+# burst_made_at_least COUNT [SECONDS]: wait, bounded, until the burst has
+# made COUNT connections or more.
+burst_made_at_least() {
+	local i
+	for ((i = 0; i < ${2:-10} * 100; i++)); do
+		[ "$(burst_made)" -ge "$1" ] && return 0
+		sleep 0.01
+	done
+	return 1
 }
 
 # daemon_round_trip PROG ARGS...: "PROG -d -p FILE ARGS 127.0.0.1:0" returns
@@ -243,6 +267,48 @@ daemon_round_trip() {
 	return 0
 }
 
+# wait_asleep PID [SECONDS] [SIGNAL]: wait, bounded, until PID sleeps and
+# SIGNAL, if given, is no longer pending there: PID has taken the signal
+# (it was delivered) and is done with it for now.  Returns 1 at once if
+# PID has exited.
+wait_asleep() {
+	local pid=$1 limit=${2:-10} bit=0 i state thread shared
+	[ -n "${3:-}" ] && bit=$((1 << ($(kill -l "$3") - 1)))
+	for ((i = 0; i < limit * 20; i++)); do
+		# The state letter; the signals pending for the thread, the process.
+		read -r state thread shared < <(awk '$1 == "State:" { s = $2 }
+		    $1 == "SigPnd:" { t = $2 } $1 == "ShdPnd:" { p = $2 }
+		    END { print s, t, p }' "/proc/$pid/status" 2>/dev/null)
+		case "${state:-X}" in
+		Z|X) return 1 ;;
+		S) (( ((16#$thread | 16#$shared) & bit) == 0 )) && return 0 ;;
+		esac
+		sleep 0.05
+	done
+	return 1
+}
+
+# queued PORT: how many connections wait in the listen queue at PORT.
+queued() {
+	ss -Hltn "sport = :$1" | awk '{ print $2 }'
+}
+
+# wait_queued PORT COUNT [FILE]: wait, bounded, until COUNT connections
+# wait in the listen queue at PORT, and check they stay there: the server
+# (SERVER_PID), woken when they came if it listens, goes back to sleep
+# without taking them.  FILE is where a client that was served instead
+# writes: stop waiting if it is not empty.  Returns 1 if they were taken.
+wait_queued() {
+	local i
+	for ((i = 0; i < START_LIMIT * 20; i++)); do
+		[ "$(queued "$1")" = "$2" ] && break
+		[ -s "${3:-/dev/null}" ] && return 1
+		sleep 0.05
+	done
+	[ "$(queued "$1")" = "$2" ] && wait_asleep "$SERVER_PID" &&
+	    [ "$(queued "$1")" = "$2" ]
+}
+
 # term_with_clients COUNT PROG ARGS...: COUNT clients connected to "PROG
 # ARGS 127.0.0.1:0" when it gets SIGTERM finish their exchange; then it
 # exits 0 and no process of its group is left.
@@ -254,9 +320,10 @@ term_with_clients() {
 		hold_client "c$k" "$SERVER_PORT"
 	done
 	kill -TERM "$SERVER_PID"
-	sleep 0.5
-	kill -0 "$SERVER_PID" 2>/dev/null || fail "$prog left with clients connected"
+	wait_asleep "$SERVER_PID" 10 TERM || fail "$prog left with clients connected"
 	for ((k = 1; k <= count; k++)); do
+		kill -0 "$SERVER_PID" 2>/dev/null ||
+		    fail "$prog left with $((count - k + 1)) clients connected"
 		release_client "c$k" || fail "client $k was cut off by SIGTERM"
 	done
 	wait_gone "$SERVER_PID" 20 || fail "$prog still running after its clients left"

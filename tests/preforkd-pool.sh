@@ -64,14 +64,16 @@ grep -q "^preforkd: 500 connections in all, $STRATEGY strategy$" "$SERVER_ERR" |
 ok "$STRATEGY: 20 clients, 500 connections, exact replies, the report adds up"
 
 # A child killed during a burst: the pool is whole within a second, and
-# only that child's client (if it had one) fails.
+# only that child's client (if it had one) fails.  The kill lands once the
+# burst has made 100 connections, and before it has made them all.
 start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
 wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
-burst "$SERVER_PORT" -c 20 -n 2000 -m echo &
-BURST=$!
-sleep 0.5
+burst_start "$SERVER_PORT" -c 20 -n 2000 -m echo
+burst_made_at_least 100 "$START_LIMIT" || fail "the burst did not get under way: $(cat "$T/burst.out")"
 victim=$(pool_pids "$SERVER_PID" | head -n 1)
 kill -KILL "$victim"
+made=$(burst_made)
+[ "$made" -lt 2000 ] || fail "the burst was over ($made made) when the child was killed"
 wait_gone "$victim" 5 || fail "the killed child is still there"
 wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool is not back to $N within $REFILL s"
 pool_pids "$SERVER_PID" | grep -qx "$victim" && fail "the killed child is still in the pool"
@@ -142,12 +144,17 @@ ok "$STRATEGY: -r 3 replaces a child after exactly 3 connections"
 start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
 wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
 before=$(pool_pids "$SERVER_PID")
-burst "$SERVER_PORT" -c 20 -n 1500 -m echo &
-BURST=$!
+burst_start "$SERVER_PORT" -c 20 -n 3000 -m echo
+# Three SIGHUPs, each once the burst has made 100 more connections, all
+# before it has made them all.
+made=0
 for k in 1 2 3; do
-	sleep 0.3
+	burst_made_at_least $((made + 100)) "$START_LIMIT" ||
+	    fail "the burst did not make 100 more than $made: $(cat "$T/burst.out")"
 	kill -HUP "$SERVER_PID"
+	made=$(burst_made)
 done
+[ "$made" -lt 3000 ] || fail "the burst was over ($made made) before the last SIGHUP"
 wait "$BURST" || fail "SIGHUP under load lost connections: $(cat "$T/burst.out")"
 wait_pool "$SERVER_PID" "$N" 10 || fail "the pool is not back to $N after SIGHUP"
 after=$(pool_pids "$SERVER_PID")
