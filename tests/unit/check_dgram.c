@@ -33,13 +33,12 @@
 
 enum transport { UDP, UNIX_PAIR };
 
-/* A datagram server's socket and a client's, the struct server around it. */
-struct bench {
+/* A datagram server's socket, the struct server around it, and a client's. */
+struct rig {
 	struct server	s;
 	struct dgram	d;
 	int		client;
 	struct sockaddr_storage client_addr;	/* UDP: where the client is */
-	socklen_t	client_len;
 };
 
 static void
@@ -109,39 +108,38 @@ udp_socket(struct sockaddr_in *sin)
  * that a drop is logged every time (to /dev/null) and not rate-limited.
  */
 static void
-bench_open(struct bench *b, enum transport t)
+rig_open(struct rig *r, enum transport t)
 {
 	struct sockaddr_in srv, cli;
 	int sv[2], rcvbuf = 1 << 20;
 
 	quiet_stderr();
-	memset(b, 0, sizeof *b);
-	b->s.service = service_find("echo");
-	b->s.verbose = 1;
+	memset(r, 0, sizeof *r);
+	r->s.service = service_find("echo");
+	r->s.verbose = 1;
 	if (t == UDP) {
-		b->s.fd = udp_socket(&srv);
+		r->s.fd = udp_socket(&srv);
 		/* Room for the whole flood. */
-		ck_assert_int_eq(setsockopt(b->s.fd, SOL_SOCKET, SO_RCVBUF,
+		ck_assert_int_eq(setsockopt(r->s.fd, SOL_SOCKET, SO_RCVBUF,
 		    &rcvbuf, sizeof rcvbuf), 0);
-		b->client = udp_socket(&cli);
-		ck_assert_int_eq(connect(b->client, (struct sockaddr *)&srv,
+		r->client = udp_socket(&cli);
+		ck_assert_int_eq(connect(r->client, (struct sockaddr *)&srv,
 		    sizeof srv), 0);
-		memcpy(&b->client_addr, &cli, sizeof cli);
-		b->client_len = sizeof cli;
+		memcpy(&r->client_addr, &cli, sizeof cli);
 	} else {
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
-		b->s.fd = sv[0];
-		b->client = sv[1];
+		r->s.fd = sv[0];
+		r->client = sv[1];
 	}
-	bound_reads(b->client);
-	dgram_init(&b->d, &b->s);
+	bound_reads(r->client);
+	dgram_init(&r->d, &r->s);
 }
 
 static void
-bench_close(struct bench *b)
+rig_close(struct rig *r)
 {
-	close(b->client);
-	close(b->s.fd);
+	close(r->client);
+	close(r->s.fd);
 }
 
 /* The client sends datagram number i ("7"), and it is queued. */
@@ -173,21 +171,21 @@ is_numbered(const char *buf, ssize_t n, unsigned i)
 START_TEST(test_sigterm_stops_a_steady_stream)
 {
 	struct sockaddr_storage peer;
-	struct bench b;
+	struct rig r;
 	socklen_t len;
 	char buf[64];
 	ssize_t n = 0;
 	unsigned got;
 
-	bench_open(&b, (enum transport)_i);
+	rig_open(&r, (enum transport)_i);
 	for (got = 0; got < FLOOD; got++)
-		send_numbered(b.client, got);
-	take_sigterm_as_a_server(&b.s);
+		send_numbered(r.client, got);
+	take_sigterm_as_a_server(&r.s);
 	ck_assert_int_eq(raise(SIGTERM), 0);
 	ck_assert_int_eq(server_term, 0);	/* pending: blocked till let in */
 	for (got = 0; got < FLOOD; got++) {
 		len = sizeof peer;
-		n = dgram_recv(&b.d, buf, sizeof buf, (struct sockaddr *)&peer, &len);
+		n = dgram_recv(&r.d, buf, sizeof buf, (struct sockaddr *)&peer, &len);
 		if (n == -1)
 			break;
 		ck_assert_msg(is_numbered(buf, n, got), "datagram %u is not next", got);
@@ -196,10 +194,10 @@ START_TEST(test_sigterm_stops_a_steady_stream)
 	    "%u datagrams of a stream taken with SIGTERM pending", got);
 	ck_assert_int_eq(server_term, 1);
 	ck_assert_uint_le(got, SERVER_BATCH);
-	ck_assert_uint_eq(b.d.received, got);
-	n = recv(b.s.fd, buf, sizeof buf, MSG_DONTWAIT);
+	ck_assert_uint_eq(r.d.received, got);
+	n = recv(r.s.fd, buf, sizeof buf, MSG_DONTWAIT);
 	ck_assert_msg(is_numbered(buf, n, got), "datagram %u is not still queued", got);
-	bench_close(&b);
+	rig_close(&r);
 }
 END_TEST
 
@@ -207,25 +205,25 @@ END_TEST
 START_TEST(test_no_signal_no_stop)
 {
 	struct sockaddr_storage peer;
-	struct bench b;
+	struct rig r;
 	socklen_t len;
 	char buf[64];
 	ssize_t n;
 	unsigned got;
 
-	bench_open(&b, (enum transport)_i);
+	rig_open(&r, (enum transport)_i);
 	for (got = 0; got < FLOOD; got++)
-		send_numbered(b.client, got);
-	take_sigterm_as_a_server(&b.s);
+		send_numbered(r.client, got);
+	take_sigterm_as_a_server(&r.s);
 	for (got = 0; got < FLOOD; got++) {
 		len = sizeof peer;
-		n = dgram_recv(&b.d, buf, sizeof buf, (struct sockaddr *)&peer, &len);
+		n = dgram_recv(&r.d, buf, sizeof buf, (struct sockaddr *)&peer, &len);
 		ck_assert_msg(is_numbered(buf, n, got), "datagram %u: %zd", got, n);
 	}
-	ck_assert_uint_eq(b.d.received, FLOOD);
-	ck_assert_uint_eq(b.s.served, FLOOD);
+	ck_assert_uint_eq(r.d.received, FLOOD);
+	ck_assert_uint_eq(r.s.served, FLOOD);
 	ck_assert_int_eq(server_term, 0);
-	bench_close(&b);
+	rig_close(&r);
 }
 END_TEST
 
@@ -234,14 +232,14 @@ START_TEST(test_sigterm_while_waiting)
 {
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
 	struct sockaddr_storage peer;
-	struct bench b;
+	struct rig r;
 	socklen_t len = sizeof peer;
 	char buf[64];
 	pid_t pid;
 	int status;
 
-	bench_open(&b, (enum transport)_i);
-	take_sigterm_as_a_server(&b.s);
+	rig_open(&r, (enum transport)_i);
+	take_sigterm_as_a_server(&r.s);
 	if ((pid = fork()) == 0) {		/* SIGTERM to us in 100 ms */
 		nanosleep(&pause, NULL);
 		kill(getppid(), SIGTERM);
@@ -249,13 +247,13 @@ START_TEST(test_sigterm_while_waiting)
 	}
 	ck_assert_int_gt(pid, 0);
 	errno = 0;
-	ck_assert_int_eq(dgram_recv(&b.d, buf, sizeof buf, (struct sockaddr *)&peer,
+	ck_assert_int_eq(dgram_recv(&r.d, buf, sizeof buf, (struct sockaddr *)&peer,
 	    &len), -1);
 	ck_assert_int_eq(errno, EINTR);
 	ck_assert_int_eq(server_term, 1);
-	ck_assert_uint_eq(b.d.received, 0);
+	ck_assert_uint_eq(r.d.received, 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	bench_close(&b);
+	rig_close(&r);
 }
 END_TEST
 
@@ -268,46 +266,46 @@ START_TEST(test_too_long_is_emsgsize_with_the_sender)
 	struct sockaddr_storage peer;
 	const struct sockaddr_in *from = (const struct sockaddr_in *)&peer;
 	const struct sockaddr_in *cli;
-	struct bench b;
+	struct rig r;
 	socklen_t len;
 	char buf[16], big[100];
 
-	bench_open(&b, UDP);
-	cli = (const struct sockaddr_in *)&b.client_addr;
+	rig_open(&r, UDP);
+	cli = (const struct sockaddr_in *)&r.client_addr;
 	memset(big, 'b', sizeof big);
-	ck_assert_int_eq(send(b.client, big, sizeof big, 0), (ssize_t)sizeof big);
-	ck_assert_int_eq(send(b.client, big, sizeof buf + 1, 0), (ssize_t)sizeof buf + 1);
-	ck_assert_int_eq(send(b.client, big, sizeof buf, 0), (ssize_t)sizeof buf);
-	ck_assert_int_eq(send(b.client, "after", 5, 0), 5);
+	ck_assert_int_eq(send(r.client, big, sizeof big, 0), (ssize_t)sizeof big);
+	ck_assert_int_eq(send(r.client, big, sizeof buf + 1, 0), (ssize_t)sizeof buf + 1);
+	ck_assert_int_eq(send(r.client, big, sizeof buf, 0), (ssize_t)sizeof buf);
+	ck_assert_int_eq(send(r.client, "after", 5, 0), 5);
 
 	memset(&peer, 0, sizeof peer);
 	len = sizeof peer;
 	errno = 0;
-	ck_assert_int_eq(dgram_recv(&b.d, buf, sizeof buf, (struct sockaddr *)&peer,
+	ck_assert_int_eq(dgram_recv(&r.d, buf, sizeof buf, (struct sockaddr *)&peer,
 	    &len), -1);
 	ck_assert_int_eq(errno, EMSGSIZE);
 	ck_assert_uint_eq(len, sizeof(struct sockaddr_in));
 	ck_assert_int_eq(from->sin_family, AF_INET);
 	ck_assert_uint_eq(from->sin_port, cli->sin_port);
 	ck_assert_uint_eq(from->sin_addr.s_addr, cli->sin_addr.s_addr);
-	ck_assert_uint_eq(b.d.received, 1);
+	ck_assert_uint_eq(r.d.received, 1);
 
 	len = sizeof peer;
 	errno = 0;
-	ck_assert_int_eq(dgram_recv(&b.d, buf, sizeof buf, (struct sockaddr *)&peer,
+	ck_assert_int_eq(dgram_recv(&r.d, buf, sizeof buf, (struct sockaddr *)&peer,
 	    &len), -1);				/* one byte too long */
 	ck_assert_int_eq(errno, EMSGSIZE);
 	len = sizeof peer;
-	ck_assert_int_eq(dgram_recv(&b.d, buf, sizeof buf, (struct sockaddr *)&peer,
+	ck_assert_int_eq(dgram_recv(&r.d, buf, sizeof buf, (struct sockaddr *)&peer,
 	    &len), (ssize_t)sizeof buf);		/* just fits */
 	len = sizeof peer;
-	ck_assert_int_eq(dgram_recv(&b.d, buf, sizeof buf, (struct sockaddr *)&peer,
+	ck_assert_int_eq(dgram_recv(&r.d, buf, sizeof buf, (struct sockaddr *)&peer,
 	    &len), 5);
 	ck_assert_mem_eq(buf, "after", 5);
-	ck_assert_uint_eq(b.d.received, 4);
-	ck_assert_uint_eq(b.d.answered, 0);
-	ck_assert_uint_eq(b.d.dropped, 0);	/* the caller drops, not recv */
-	bench_close(&b);
+	ck_assert_uint_eq(r.d.received, 4);
+	ck_assert_uint_eq(r.d.answered, 0);
+	ck_assert_uint_eq(r.d.dropped, 0);	/* the caller drops, not recv */
+	rig_close(&r);
 }
 END_TEST
 
@@ -316,36 +314,36 @@ START_TEST(test_counts_received_and_answered)
 {
 	static const char *const msgs[] = { "one", "", "three" };
 	struct sockaddr_storage peer;
-	struct bench b;
+	struct rig r;
 	socklen_t len;
 	char buf[64], back[64];
 	ssize_t n;
 	size_t k;
 
-	bench_open(&b, UDP);
+	rig_open(&r, UDP);
 	for (k = 0; k < 3; k++) {
-		ck_assert_int_eq(send(b.client, msgs[k], strlen(msgs[k]), 0),
+		ck_assert_int_eq(send(r.client, msgs[k], strlen(msgs[k]), 0),
 		    (ssize_t)strlen(msgs[k]));
 		len = sizeof peer;
-		n = dgram_recv(&b.d, buf, sizeof buf, (struct sockaddr *)&peer, &len);
+		n = dgram_recv(&r.d, buf, sizeof buf, (struct sockaddr *)&peer, &len);
 		ck_assert_int_eq(n, (ssize_t)strlen(msgs[k]));
-		ck_assert_int_eq(dgram_reply(&b.d, (struct sockaddr *)&peer, len,
+		ck_assert_int_eq(dgram_reply(&r.d, (struct sockaddr *)&peer, len,
 		    (size_t)n, buf, n), 0);
-		ck_assert_int_eq(recv(b.client, back, sizeof back, 0), n);
+		ck_assert_int_eq(recv(r.client, back, sizeof back, 0), n);
 		ck_assert_mem_eq(back, msgs[k], (size_t)n);
 	}
-	ck_assert_int_eq(send(b.client, "quiet", 5, 0), 5);
+	ck_assert_int_eq(send(r.client, "quiet", 5, 0), 5);
 	len = sizeof peer;
-	ck_assert_int_eq(dgram_recv(&b.d, buf, sizeof buf, (struct sockaddr *)&peer,
+	ck_assert_int_eq(dgram_recv(&r.d, buf, sizeof buf, (struct sockaddr *)&peer,
 	    &len), 5);
-	ck_assert_int_eq(dgram_reply(&b.d, (struct sockaddr *)&peer, len, 5, NULL, -1), 0);
-	ck_assert_int_eq(recv(b.client, back, sizeof back, MSG_DONTWAIT), -1);
+	ck_assert_int_eq(dgram_reply(&r.d, (struct sockaddr *)&peer, len, 5, NULL, -1), 0);
+	ck_assert_int_eq(recv(r.client, back, sizeof back, MSG_DONTWAIT), -1);
 	ck_assert_int_eq(errno, EAGAIN);
-	ck_assert_uint_eq(b.d.received, 4);
-	ck_assert_uint_eq(b.d.answered, 3);
-	ck_assert_uint_eq(b.d.dropped, 0);
-	ck_assert_uint_eq(b.s.served, 4);
-	bench_close(&b);
+	ck_assert_uint_eq(r.d.received, 4);
+	ck_assert_uint_eq(r.d.answered, 3);
+	ck_assert_uint_eq(r.d.dropped, 0);
+	ck_assert_uint_eq(r.s.served, 4);
+	rig_close(&r);
 }
 END_TEST
 
