@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "hist.h"
 #include "log.h"
 #include "net.h"
 #include "opt.h"
@@ -43,19 +44,11 @@ static const char *const outcome_key[NOUTCOMES] = {
 	"ok", "refused", "reset", "timed_out", "short_reply", "wrong_bytes", "other"
 };
 
-/*
- * Latencies in microseconds, log-linear: values below 64 exactly, then 32
- * buckets per power of two (3% wide), so histograms of children add up.
- */
-#define HIST_EXACT	64
-#define HIST_SUB	32
-#define HIST_BUCKETS	(HIST_EXACT + 58 * HIST_SUB)
-
+/* What a child counts, in shared memory; the parent merges them. */
 struct tally {
 	atomic_ullong	made;			/* connections tried, for progress */
 	unsigned long long outcomes[NOUTCOMES];
-	unsigned long long hist[HIST_BUCKETS];
-	unsigned long long max_us;
+	struct hist	latency;		/* of every connection, in us */
 	long long	end_us;			/* when the child finished */
 	int		other_errno;		/* the first "other" error */
 };
@@ -76,33 +69,6 @@ on_alarm(int sig)
 {
 	(void)sig;
 	expired = 1;
-}
-
-static int
-hist_bucket(unsigned long long us)
-{
-	int msb, shift;
-
-	if (us < HIST_EXACT)
-		return (int)us;
-	msb = 63 - __builtin_clzll(us);
-	shift = msb - 5;			/* us >> shift is in [32, 64) */
-	if (shift > 57)
-		return HIST_BUCKETS - 1;
-	return HIST_EXACT + (shift - 1) * HIST_SUB + (int)((us >> shift) - HIST_SUB);
-}
-
-/* The middle of a bucket, in microseconds. */
-static double
-hist_value(int b)
-{
-	int shift, sub;
-
-	if (b < HIST_EXACT)
-		return b;
-	shift = (b - HIST_EXACT) / HIST_SUB + 1;
-	sub = (b - HIST_EXACT) % HIST_SUB + HIST_SUB;
-	return ((double)sub + 0.5) * (double)(1ULL << shift);
 }
 
 static long long
@@ -294,9 +260,7 @@ child_main(const struct addrinfo *ai, const char *req, size_t reqlen,
 		t->outcomes[o]++;
 		if (o == OTHER && t->other_errno == 0)
 			t->other_errno = other_errno;
-		t->hist[hist_bucket((unsigned long long)us)]++;
-		if ((unsigned long long)us > t->max_us)
-			t->max_us = (unsigned long long)us;
+		hist_add(&t->latency, (unsigned long long)us);
 		atomic_fetch_add_explicit(&t->made, 1, memory_order_relaxed);
 	}
 	t->end_us = now_us();
@@ -306,8 +270,9 @@ child_main(const struct addrinfo *ai, const char *req, size_t reqlen,
 
 /* The whole run, merged. */
 struct totals {
-	unsigned long long outcomes[NOUTCOMES], hist[HIST_BUCKETS];
-	unsigned long long made, errors, not_made, max_us;
+	unsigned long long outcomes[NOUTCOMES];
+	struct hist	latency;
+	unsigned long long made, errors, not_made;
 	double		elapsed, user, sys;
 	int		other_errno;
 };
@@ -321,10 +286,7 @@ merge(const struct tally *t, long long n, struct totals *sum)
 	for (k = 0; k < n; k++) {
 		for (i = 0; i < NOUTCOMES; i++)
 			sum->outcomes[i] += t[k].outcomes[i];
-		for (i = 0; i < HIST_BUCKETS; i++)
-			sum->hist[i] += t[k].hist[i];
-		if (t[k].max_us > sum->max_us)
-			sum->max_us = t[k].max_us;
+		hist_merge(&sum->latency, &t[k].latency);
 		if (sum->other_errno == 0)
 			sum->other_errno = t[k].other_errno;
 	}
@@ -339,20 +301,7 @@ merge(const struct tally *t, long long n, struct totals *sum)
 static double
 percentile_ms(const struct totals *sum, double p)
 {
-	unsigned long long want, seen = 0;
-	double v;
-	int b;
-
-	if (sum->made == 0)
-		return 0;
-	want = (unsigned long long)(p * (double)sum->made + 0.999999);
-	for (b = 0; b < HIST_BUCKETS; b++)
-		if ((seen += sum->hist[b]) >= want)
-			break;
-	v = hist_value(b);
-	if (v > (double)sum->max_us)
-		v = (double)sum->max_us;
-	return v / 1000.0;
+	return hist_find_percentile(&sum->latency, p) / 1000.0;
 }
 
 static void
@@ -381,7 +330,7 @@ report_text(const struct totals *sum, const char *where)
 	    sum->elapsed > 0 ? (double)sum->made / sum->elapsed : 0.0);
 	printf("latency      p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
 	    percentile_ms(sum, 0.50), percentile_ms(sum, 0.90),
-	    percentile_ms(sum, 0.99), (double)sum->max_us / 1000.0);
+	    percentile_ms(sum, 0.99), (double)sum->latency.max / 1000.0);
 	printf("client cpu   %.2f s user, %.2f s system, %.2f of a CPU\n",
 	    sum->user, sum->sys, sum->elapsed > 0 ?
 	    (sum->user + sum->sys) / sum->elapsed : 0.0);
@@ -406,7 +355,7 @@ report_json(const struct totals *sum, const char *where)
 	    "\"client_cpu_s\": {\"user\": %.4f, \"system\": %.4f}}\n",
 	    sum->elapsed, sum->elapsed > 0 ? (double)sum->made / sum->elapsed : 0.0,
 	    percentile_ms(sum, 0.50), percentile_ms(sum, 0.90),
-	    percentile_ms(sum, 0.99), (double)sum->max_us / 1000.0,
+	    percentile_ms(sum, 0.99), (double)sum->latency.max / 1000.0,
 	    sum->user, sum->sys);
 }
 

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """burst: many short connections from concurrent clients, each checked.
 
-    burst.py [-c clients] [-n connections] [-m echo|bench] [-T seconds] PORT
+    burst.py [-c clients] [-n connections] [-m echo|bench] [-T seconds]
+             [-p file] PORT
 
 Each of -c threads opens connections one after another until -n have been
 made in all.  echo: sends a random payload, half-closes, and checks the
 reply is the payload.  bench: asks for a random number of bytes (1 to
 100000, a few to 16 MiB) and checks exactly that many come back.  Prints
 "connections N errors E" and one line per error kind; exits 1 on any
-error.  Every connection and the whole run are bounded in time.
+error.  With -p, every 10 connections made the count so far is written to
+the file (replaced whole), so that a test can see the burst under way.
+Every connection and the whole run are bounded in time.
 """
 import argparse
 import collections
@@ -46,12 +49,18 @@ def one_bench(port, rng):
             return "short reply" if got < n else "long reply"
     return None
 
+def progress(path, made):
+    with open(path + ".tmp", "w") as f:
+        f.write("%d\n" % made)
+    os.replace(path + ".tmp", path)
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-c", type=int, default=20)
     ap.add_argument("-n", type=int, default=500)
     ap.add_argument("-m", choices=["echo", "bench"], default="echo")
     ap.add_argument("-T", type=float, default=120)
+    ap.add_argument("-p")
     ap.add_argument("port", type=int)
     args = ap.parse_args()
     one = one_echo if args.m == "echo" else one_bench
@@ -76,6 +85,8 @@ def main():
                 made[0] += 1
                 if err:
                     errors[err] += 1
+                if args.p and made[0] % 10 == 0:
+                    progress(args.p, made[0])
 
     threads = [threading.Thread(target=worker, args=(k,), daemon=True)
                for k in range(args.c)]

@@ -32,13 +32,15 @@ zombies=$(ps -o stat= --ppid "$SERVER_PID" | grep -c Z)
 stop_server "$SERVER_PID"
 ok "no zombie after $ZOMBIE_BURST connections"
 
-# -m 2: the third of three idle clients is served only once one leaves.
+# -m 2: the third of three idle clients is served only once one leaves:
+# until then it waits in the listen queue.
 start_server forkd -m 2 127.0.0.1:0
 hold_client one "$SERVER_PORT"
 hold_client two "$SERVER_PORT"
 printf 'third\n' | run tcpcli "127.0.0.1:$SERVER_PORT" >"$T/third" &
 THIRD=$!
-sleep 1
+wait_queued "$SERVER_PORT" 1 "$T/third" ||
+    fail "the third client is not waiting in the listen queue"
 [ ! -s "$T/third" ] || fail "a third client was served with -m 2 and two connected"
 [ "$(children_of "$SERVER_PID")" -eq 2 ] || fail "$(children_of "$SERVER_PID") children with -m 2"
 release_client one || fail "client one failed"
@@ -56,7 +58,7 @@ ok "SIGTERM lets connected clients finish, and leaves no process"
 SERVER_SETSID=1 start_server forkd 127.0.0.1:0
 hold_client c "$SERVER_PORT"
 kill -TERM "$SERVER_PID"
-sleep 0.3
+wait_asleep "$SERVER_PID" 10 TERM || fail "forkd left with a client connected"
 kill -TERM "$SERVER_PID"
 wait_gone "$SERVER_PID" 10 || fail "forkd still running after a second SIGTERM"
 wait "$SERVER_PID" || fail "forkd exited $? after a second SIGTERM"

@@ -119,6 +119,17 @@ wait_for() {
 	return 1
 }
 
+# wait_count FILE PATTERN COUNT [SECONDS]: wait, bounded, until FILE has
+# COUNT lines or more that hold PATTERN.
+wait_count() {
+	local i
+	for ((i = 0; i < ${4:-10} * 20; i++)); do
+		[ "$(grep -c -e "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
@@ -207,11 +218,35 @@ children_of() {
 	pgrep -P "$1" | wc -l
 }
 
-# burst PORT ARGS...: tests/burst.py against PORT; its output in $T/burst.out.
+# burst PORT ARGS...: tests/burst.py against PORT; its output in $T/burst.out,
+# and how many connections it has made so far, by tens, in $T/burst.made.
 burst() {
 	local port=$1
 	shift
-	python3 "$TOP_SRCDIR/tests/burst.py" "$@" "$port" >"$T/burst.out" 2>&1
+	python3 "$TOP_SRCDIR/tests/burst.py" -p "$T/burst.made" "$@" "$port" >"$T/burst.out" 2>&1
+}
+
+# burst_start PORT ARGS...: burst in the background, its pid in BURST.
+burst_start() {
+	rm -f "$T/burst.made"	# here, not in the background: no stale count
+	burst "$@" &
+	BURST=$!
+}
+
+# burst_made: how many connections the burst has made so far, by tens.
+burst_made() {
+	cat "$T/burst.made" 2>/dev/null || echo 0
+}
+
+# burst_made_at_least COUNT [SECONDS]: wait, bounded, until the burst has
+# made COUNT connections or more.
+burst_made_at_least() {
+	local i
+	for ((i = 0; i < ${2:-10} * 100; i++)); do
+		[ "$(burst_made)" -ge "$1" ] && return 0
+		sleep 0.01
+	done
+	return 1
 }
 
 # daemon_round_trip PROG ARGS...: "PROG -d -p FILE ARGS 127.0.0.1:0" returns
@@ -233,6 +268,48 @@ daemon_round_trip() {
 	return 0
 }
 
+# wait_asleep PID [SECONDS] [SIGNAL]: wait, bounded, until PID sleeps and
+# SIGNAL, if given, is no longer pending there: PID has taken the signal
+# (it was delivered) and is done with it for now.  Returns 1 at once if
+# PID has exited.
+wait_asleep() {
+	local pid=$1 limit=${2:-10} bit=0 i state thread shared
+	[ -n "${3:-}" ] && bit=$((1 << ($(kill -l "$3") - 1)))
+	for ((i = 0; i < limit * 20; i++)); do
+		# The state letter; the signals pending for the thread, the process.
+		read -r state thread shared < <(awk '$1 == "State:" { s = $2 }
+		    $1 == "SigPnd:" { t = $2 } $1 == "ShdPnd:" { p = $2 }
+		    END { print s, t, p }' "/proc/$pid/status" 2>/dev/null)
+		case "${state:-X}" in
+		Z|X) return 1 ;;
+		S) (( ((16#$thread | 16#$shared) & bit) == 0 )) && return 0 ;;
+		esac
+		sleep 0.05
+	done
+	return 1
+}
+
+# queued PORT: how many connections wait in the listen queue at PORT.
+queued() {
+	ss -Hltn "sport = :$1" | awk '{ print $2 }'
+}
+
+# wait_queued PORT COUNT [FILE]: wait, bounded, until COUNT connections
+# wait in the listen queue at PORT, and check they stay there: the server
+# (SERVER_PID), woken when they came if it listens, goes back to sleep
+# without taking them.  FILE is where a client that was served instead
+# writes: stop waiting if it is not empty.  Returns 1 if they were taken.
+wait_queued() {
+	local i
+	for ((i = 0; i < START_LIMIT * 20; i++)); do
+		[ "$(queued "$1")" = "$2" ] && break
+		[ -s "${3:-/dev/null}" ] && return 1
+		sleep 0.05
+	done
+	[ "$(queued "$1")" = "$2" ] && wait_asleep "$SERVER_PID" &&
+	    [ "$(queued "$1")" = "$2" ]
+}
+
 # term_with_clients COUNT PROG ARGS...: COUNT clients connected to "PROG
 # ARGS 127.0.0.1:0" when it gets SIGTERM finish their exchange; then it
 # exits 0 and no process of its group is left.
@@ -244,9 +321,10 @@ term_with_clients() {
 		hold_client "c$k" "$SERVER_PORT"
 	done
 	kill -TERM "$SERVER_PID"
-	sleep 0.5
-	kill -0 "$SERVER_PID" 2>/dev/null || fail "$prog left with clients connected"
+	wait_asleep "$SERVER_PID" 10 TERM || fail "$prog left with clients connected"
 	for ((k = 1; k <= count; k++)); do
+		kill -0 "$SERVER_PID" 2>/dev/null ||
+		    fail "$prog left with $((count - k + 1)) clients connected"
 		release_client "c$k" || fail "client $k was cut off by SIGTERM"
 	done
 	wait_gone "$SERVER_PID" 20 || fail "$prog still running after its clients left"
@@ -282,25 +360,37 @@ expect_error() {
 	[ "$(cat "$T/error.err")" = "$want" ] || fail "'$prog $*' said: $(cat "$T/error.err")"
 }
 
-# delivered PID SIG: wait, bounded, until signal SIG (a name: TERM) sent to
-# PID is no longer pending: two signals sent before the first is taken
-# would be one.
-delivered() {
-	local bit i pending
-	bit=$(( 1 << ($(kill -l "$2") - 1) ))
-	for ((i = 0; i < 200; i++)); do
-		pending=$(awk '/^(SigPnd|ShdPnd):/ { printf "%s ", $2 }' /proc/"$1"/status 2>/dev/null) || return 0
-		set -- "$1" "$2" $pending
-		(( (16#${3:-0} | 16#${4:-0}) & bit )) || return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # at_exit COMMAND: run COMMAND (a string for eval) when the test ends, after
 # its processes are gone and before its scratch directory is removed.
 at_exit() {
 	AT_EXIT="${AT_EXIT:-}$1;"
+}
+
+# json_check FILE EXPR: the JSON object in FILE parses, and the Python
+# expression EXPR holds of it as d; else fail, showing the object.
+json_check() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$1" "$2" ||
+	    fail "JSON: not ($2): $(cat "$1")"
+}
+
+# is_daytime FILE: FILE holds, byte for byte, one daytime line (RFC 867)
+# in the asctime layout, "Sun Sep 16 01:03:52 1973", ending in CR LF, and
+# the time it says is within a minute of now.
+is_daytime() {
+	python3 - "$1" <<'PY'
+import re, sys, time
+data = open(sys.argv[1], "rb").read()
+m = re.fullmatch(rb"((?:Sun|Mon|Tue|Wed|Thu|Fri|Sat) "
+                 rb"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                 rb"[ 123][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4})\r\n", data)
+if not m:
+    sys.exit("not one daytime line ending in CR LF: %r" % data)
+said = time.mktime(time.strptime(m.group(1).decode(), "%a %b %d %H:%M:%S %Y"))
+if abs(said - time.time()) > 60:
+    sys.exit("daytime said %r, %.0f s from now" % (data, said - time.time()))
+PY
 }
 
 # track PID: kill PID too when the test ends (a helper started with &).

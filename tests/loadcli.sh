@@ -15,15 +15,6 @@ else
 	SIZES_C=3 SIZES_N=7 SLACK=5
 fi
 
-# json_check FILE EXPR: the JSON object in FILE parses, and the Python
-# expression EXPR holds of it as d; else fail, showing the object.
-json_check() {
-	python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$1" "$2" ||
-	    fail "JSON: not ($2): $(cat "$1")"
-}
-
 # report_is FILE CONNECTIONS FAILED [NOT_MADE]: the text report's counts.
 report_is() {
 	local want="connections  $2, $3 failed${4:+, $4 not made}"

@@ -40,19 +40,6 @@ report_check() {
 	echo "$total"
 }
 
-# served_past PID COUNT SECONDS: ask for reports (SIGUSR1) until PID's
-# pool has served at least COUNT connections; 1 if it has not in time.
-served_past() {
-	local i total
-	for ((i = 0; i < $3 * 10; i++)); do
-		kill -USR1 "$1"
-		sleep 0.1
-		total=$(sed -n 's/^preforkd: \([0-9]*\) connections* in all.*/\1/p' "$SERVER_ERR" | tail -n 1)
-		[ "${total:-0}" -ge "$2" ] && return 0
-	done
-	return 1
-}
-
 # lock_holder PID: the pid of the child of PID that holds the accept lock,
 # from the reports (SIGUSR1); 1 if none is marked within 10 s.
 lock_holder() {
@@ -103,14 +90,16 @@ grep -q "^preforkd: 500 connections in all, $STRATEGY strategy$" "$SERVER_ERR" |
 ok "$STRATEGY: 20 clients, 500 connections, exact replies, the report adds up"
 
 # A child killed during a burst: the pool is whole within a second, and
-# only that child's client (if it had one) fails.
+# only that child's client (if it had one) fails.  The kill lands once the
+# burst has made 100 connections, and before it has made them all.
 start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
 wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
-burst "$SERVER_PORT" -c 20 -n 2000 -m echo &
-BURST=$!
-sleep 0.5
+burst_start "$SERVER_PORT" -c 20 -n 2000 -m echo
+burst_made_at_least 100 "$START_LIMIT" || fail "the burst did not get under way: $(cat "$T/burst.out")"
 victim=$(pool_pids "$SERVER_PID" | head -n 1)
 kill -KILL "$victim"
+made=$(burst_made)
+[ "$made" -lt 2000 ] || fail "the burst was over ($made made) when the child was killed"
 wait_gone "$victim" 5 || fail "the killed child is still there"
 wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool is not back to $N within $REFILL s"
 pool_pids "$SERVER_PID" | grep -qx "$victim" && fail "the killed child is still in the pool"
@@ -172,22 +161,48 @@ pids=$( (sed -n 's/^preforkd: child [0-9]* pid \([0-9]*\) gone; replacing it$/\1
 [ "$pids" -ge 10 ] || fail "-r 10 over 100 connections: only $pids children"
 ok "$STRATEGY: -r 10 over 100 connections took $pids children"
 
-# SIGHUP under load, five times, each while clients are being served:
-# every child replaced, quietly (no accept error, no child that exits 1 or
-# is killed), no connection lost, and the exit report counts them all.
+# -r 3, counted exactly: one child, six connections one at a time.  The
+# child is replaced right after its third, not its second or its fourth:
+# in the log, three connections, its "gone" line, three more, the next's.
+start_server preforkd -v -n 1 -r 3 -l "$STRATEGY" 127.0.0.1:0
+wait_pool "$SERVER_PID" 1 "$REFILL" || fail "the pool did not start"
+child=$(pool_pids "$SERVER_PID")
+for k in 1 2 3 4 5 6; do
+	[ "$(echo "r$k" | run tcpcli "127.0.0.1:$SERVER_PORT")" = "r$k" ] ||
+	    fail "-r 3: connection $k was not echoed"
+	wait_count "$SERVER_ERR" "^preforkd: 127\.0\.0\.1:[0-9]*: echo: 3 bytes in, 3 out, " "$k" ||
+	    fail "-r 3: connection $k was not logged"
+	[ $((k % 3)) -eq 0 ] || continue
+	wait_for "$SERVER_ERR" "^preforkd: child 0 pid $child gone; replacing it\$" ||
+	    fail "-r 3: child $child was not replaced after its connection $k: $(cat "$SERVER_ERR")"
+	wait_pool "$SERVER_PID" 1 "$REFILL" || fail "-r 3: the pool is not whole"
+	child=$(pool_pids "$SERVER_PID")
+done
+events=$(sed -n -e 's/^preforkd: 127\.0\.0\.1:[0-9]*: echo: 3 bytes in, 3 out, .*/C/p' \
+    -e 's/^preforkd: child 0 pid [0-9]* gone; replacing it$/G/p' "$SERVER_ERR" | tr -d '\n')
+[ "$events" = CCCGCCCG ] || fail "-r 3: connections (C) and replacements (G): $events"
+stop_server "$SERVER_PID"
+ok "$STRATEGY: -r 3 replaces a child after exactly 3 connections"
+
+# SIGHUP under load, five times, each once the burst has made 100 more
+# connections, all before it has made them all: every child replaced,
+# quietly (no accept error, no child that exits 1 or is killed), no
+# connection lost, and the exit report counts them all.
 start_server preforkd -n "$N" -l "$STRATEGY" 127.0.0.1:0
 wait_pool "$SERVER_PID" "$N" "$REFILL" || fail "the pool did not start"
 before=$(pool_pids "$SERVER_PID")
-burst "$SERVER_PORT" -c 20 -n 3000 -m echo &
-BURST=$!
+burst_start "$SERVER_PORT" -c 20 -n 3000 -m echo
+made=0
 for k in 1 2 3 4 5; do
-	served_past "$SERVER_PID" $((k * 400)) 30 ||
-	    fail "the pool served under $((k * 400)) connections before SIGHUP $k"
+	burst_made_at_least $((made + 100)) "$START_LIMIT" ||
+	    fail "the burst did not make 100 more than $made: $(cat "$T/burst.out")"
 	kill -HUP "$SERVER_PID"
 	# One at a time: a second SIGHUP before the first is handled is lost.
 	wait_count "$SERVER_ERR" 'SIGHUP: replacing every child' "$k" 10 ||
 	    fail "SIGHUP $k was not handled"
+	made=$(burst_made)
 done
+[ "$made" -lt 3000 ] || fail "the burst was over ($made made) before the last SIGHUP"
 wait "$BURST" || fail "SIGHUP under load lost connections: $(cat "$T/burst.out")"
 wait_pool "$SERVER_PID" "$N" 10 || fail "the pool is not back to $N after SIGHUP"
 after=$(pool_pids "$SERVER_PID")

@@ -6,7 +6,9 @@
 run resolve localhost >"$T/out" || fail "resolve localhost exited $?"
 grep -qx 'localhost 127\.0\.0\.1' "$T/out" || fail "resolve localhost: $(cat "$T/out")"
 run resolve -4 localhost >"$T/out" || fail "resolve -4 localhost exited $?"
-grep -qv 'localhost 127\.0\.0\.1' "$T/out" && fail "resolve -4 gave more: $(cat "$T/out")"
+# Exactly that line: nothing more, and not nothing.
+printf 'localhost 127.0.0.1\n' | cmp -s - "$T/out" ||
+    fail "resolve -4 localhost: not just 'localhost 127.0.0.1': '$(cat "$T/out")'"
 ok "names to addresses"
 
 run resolve -r 127.0.0.1 >"$T/out" || fail "resolve -r exited $?"

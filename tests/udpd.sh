@@ -123,10 +123,19 @@ else
 	echo "skipped: ::1, datagrams too long and the dual-stack wildcard (no IPv6 loopback here)"
 fi
 
-# daytime (RFC 867): one line with the time, CRLF-terminated.
+# daytime (RFC 867): the reply, as it comes (udpcli would add a newline
+# to a reply without one), is one line with the time, ending in CR LF.
 start_server udpd -s daytime 127.0.0.1:0
 grep -qx "udpd: listening on 127\.0\.0\.1:$SERVER_PORT (udp, daytime)" "$SERVER_ERR" ||
     fail "start-up line: $(cat "$SERVER_ERR")"
+python3 - "$SERVER_PORT" "$T/raw" <<'PY' || fail "no daytime reply over UDP"
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(20)
+s.sendto(b"what time is it", ("127.0.0.1", int(sys.argv[1])))
+open(sys.argv[2], "wb").write(s.recv(70000))
+PY
+is_daytime "$T/raw" || fail "daytime over UDP: $(od -c "$T/raw" | head -n 3)"
 run udpcli -t 20 "127.0.0.1:$SERVER_PORT" "what time is it" >"$T/day" || fail "udpcli exited $?"
 stop_server "$SERVER_PID"
 [ "$(wc -l <"$T/day")" -eq 1 ] || fail "daytime: $(od -c "$T/day" | head -n 3)"

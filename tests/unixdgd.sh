@@ -129,8 +129,14 @@ echo "$ECHO_SIZES" | py_client "@$name" "$T/py.sock" || fail "echo on @$name thr
 stop_server "$SERVER_PID"
 ok "echo on an abstract name"
 
-# daytime, chargen, discard and print.
+# daytime, chargen, discard and print.  The daytime reply, as it comes
+# (unixdgcli would add a newline), is one line ending in CR LF.
 start_server unixdgd -s daytime "$T/day.sock"
+py_client "$T/day.sock" "$T/py.sock" <<PY || fail "no daytime reply"
+s.sendto(b"now", dst)
+open("$T/raw", "wb").write(s.recv(70000))
+PY
+is_daytime "$T/raw" || fail "daytime: $(od -c "$T/raw" | head -n 3)"
 run unixdgcli -t 20 "$T/day.sock" now >"$T/day" || fail "unixdgcli to daytime exited $?"
 stop_server "$SERVER_PID"
 grep -Eqx $'[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}\r' "$T/day" ||
