@@ -4,8 +4,9 @@
  * An input "a" SPEC is an address operand.  Whatever addr_parse takes must
  * come back whole: addr_spec writes it in the grammar again, and that parses
  * to the same struct addr.  A Unix path or @name must also survive the trip
- * through a sockaddr_un: addr_format of it is what addr_spec wrote.  What
- * addr_parse refuses, it refuses with a reason.
+ * through a sockaddr_un: addr_format of it is what addr_spec wrote, when
+ * it has no byte that addr_format may escape for display.  What addr_parse
+ * refuses, it refuses with a reason.
  *
  * An input "f" FAMILY LENGTH SIZE BYTES... is a socket address as a server
  * gets it from accept or recvfrom: addr_format must not read past its
@@ -28,6 +29,16 @@ addr_same(const struct addr *a, const struct addr *b)
 	    strcmp(a->path, b->path) == 0;
 }
 
+/* Is s printable ASCII without a backslash: text no display escapes? */
+static int
+plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < ' ' || *s > '~' || *s == '\\')
+			return 0;
+	return 1;
+}
+
 /* A local address formatted from its sockaddr_un reads as its spec. */
 static void
 check_local(const struct addr *a, const char *spec)
@@ -37,6 +48,8 @@ check_local(const struct addr *a, const char *spec)
 	char shown[ADDR_STRLEN];
 
 	FUZZ_ASSERT(addr_sockaddr_un(a, &sun, &len) == 0);
+	if (!plain(a->path))
+		return;
 	addr_format((const struct sockaddr *)&sun, len, shown, sizeof shown);
 	FUZZ_ASSERT(strcmp(shown, spec) == 0);
 }
