@@ -5,7 +5,9 @@
 # stops servers by pid with `stop_server`, and says `fail` on the first
 # behaviour that is wrong.  Everything it started is killed, and its
 # scratch directory removed, when it exits.  With TINCAN_VALGRIND set, every
-# program runs under valgrind memcheck and any error fails the test.
+# program runs under valgrind memcheck and any error fails the test.  In a
+# build with --enable-sanitizers (TINCAN_SANITIZERS=yes), any report of
+# ASan, LeakSanitizer or UBSan from any program fails the test.
 set -u
 
 : "${TOP_BUILDDIR:?run the tests through make check}"
@@ -17,12 +19,25 @@ TEST_LIMIT=${TEST_LIMIT:-300}
 START_LIMIT=20
 if [ -n "${TINCAN_VALGRIND:-}" ]; then
 	[ -n "${VALGRIND:-}" ] || { echo "SKIP: valgrind not found"; exit 77; }
+	[ "${TINCAN_SANITIZERS:-no}" != yes ] ||
+	    { echo "SKIP: valgrind cannot run sanitized programs"; exit 77; }
 	TEST_LIMIT=$((TEST_LIMIT * 3))
 	START_LIMIT=60
 fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/tincan-test.XXXXXX")
 STARTED=""		# pids of what the test started, for the final sweep
+
+# Sanitized programs write their reports to $T/san/log.PID, not to the
+# standard error a test reads; the directory is open to all, for a server
+# that has dropped to another user.  A leak is a report too.  (gcc's ASan
+# is a shared library, and a test's LD_PRELOAD shim comes before it.)
+if [ "${TINCAN_SANITIZERS:-no}" = yes ]; then
+	mkdir -m 1777 "$T/san"
+	ASAN_OPTIONS="log_path=$T/san/log:detect_leaks=1:abort_on_error=0:verify_asan_link_order=0"
+	UBSAN_OPTIONS="log_path=$T/san/log:print_stacktrace=1:halt_on_error=1"
+	export ASAN_OPTIONS UBSAN_OPTIONS
+fi
 
 # The path of a program of the suite.
 prog_path() {
@@ -151,6 +166,18 @@ valgrind_verdict() {
 	return $bad
 }
 
+# Any sanitizer report from any program the test ran fails the test.
+sanitizer_verdict() {
+	local log bad=0
+	for log in "$T"/san/log.*; do
+		[ -s "$log" ] || continue
+		echo "a sanitizer reported ($log):" >&2
+		cat "$log" >&2
+		bad=1
+	done
+	return $bad
+}
+
 # Is PID still a program of this build?  A pid that was not our child may
 # have been reused by now; only ours are killed.
 ours() {
@@ -178,6 +205,9 @@ finish() {
 	wait 2>/dev/null
 	eval "${AT_EXIT:-}"
 	if [ -n "${TINCAN_VALGRIND:-}" ] && ! valgrind_verdict; then
+		status=1
+	fi
+	if [ "${TINCAN_SANITIZERS:-no}" = yes ] && ! sanitizer_verdict; then
 		status=1
 	fi
 	rm -rf "$T"
