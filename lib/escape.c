@@ -71,11 +71,17 @@ escape_byte(unsigned char c, char esc[5])
 	return 4;
 }
 
-/* Does the byte at p (len left) pass as it is on a terminal shown as lines? */
-static int
-line_byte(const unsigned char *p, size_t len)
+/*
+ * How many bytes at p (len left) pass as they are on a terminal shown as
+ * lines: a newline or a tab, 1; a CR LF, 2, taken together so that a CR
+ * never goes out without its LF; else 0.
+ */
+static size_t
+line_end(const unsigned char *p, size_t len)
 {
-	return p[0] == '\n' || p[0] == '\t' || (p[0] == '\r' && len > 1 && p[1] == '\n');
+	if (p[0] == '\n' || p[0] == '\t')
+		return 1;
+	return p[0] == '\r' && len > 1 && p[1] == '\n' ? 2 : 0;
 }
 
 static size_t
@@ -87,8 +93,8 @@ escape(char *out, size_t size, const void *in, size_t len, int lines)
 	char esc[5];
 
 	while (taken < len) {
-		if (lines && line_byte(p + taken, len - taken))
-			n = 1, piece = (const char *)p + taken;
+		if (lines && (n = line_end(p + taken, len - taken)) > 0)
+			piece = (const char *)p + taken;
 		else if ((n = utf8_char(p + taken, len - taken)) > 0)
 			piece = (const char *)p + taken;
 		else {

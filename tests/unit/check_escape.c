@@ -111,6 +111,9 @@ START_TEST(test_escape_terminal_keeps_lines)
 	ck_assert_uint_eq(escape_terminal(out, sizeof out, in, sizeof in - 1),
 	    sizeof in - 1);
 	ck_assert_str_eq(out, "one\ttwo\r\nthree\\rfour\n\\x1b[0m\\x00");
+	/* Short of room, a CR LF goes whole or not at all: never a bare CR. */
+	ck_assert_uint_eq(escape_terminal(out, 3, "a\r\n", 3), 1);
+	ck_assert_str_eq(out, "a");
 	/* A CR at the very end has no LF after it: escaped. */
 	ck_assert_uint_eq(escape_terminal(out, sizeof out, "end\r", 4), 4);
 	ck_assert_str_eq(out, "end\\r");
