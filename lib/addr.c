@@ -222,7 +222,8 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 			    strnlen(sun->sun_path, pathlen));
 		return buf;
 	}
-	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+	if (sa->sa_family == AF_INET6 && len >= sizeof *v6 &&
+	    IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
 		memset(&v4, 0, sizeof v4);
 		v4.sin_family = AF_INET;
 		v4.sin_port = v6->sin6_port;

@@ -75,23 +75,20 @@ check_parse(const uint8_t *data, size_t size)
 	free(s);
 }
 
-/* The length the kernel gives a sockaddr of this family, or of any length for another family. */
+/*
+ * A length for a sockaddr of this family: any from the family's field to
+ * the largest the family has (a length shorter than the family's struct
+ * must be refused, not read past).
+ */
 static socklen_t
 sockaddr_len(sa_family_t family, uint8_t pick)
 {
-	const socklen_t unix_min = (socklen_t)offsetof(struct sockaddr_un, sun_path);
+	size_t most = family == AF_UNIX ? sizeof(struct sockaddr_un) :
+	    family == AF_INET ? sizeof(struct sockaddr_in) :
+	    family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_storage);
 
-	switch (family) {
-	case AF_UNIX:
-		return unix_min + pick % (sizeof(struct sockaddr_un) - unix_min + 1);
-	case AF_INET:
-		return sizeof(struct sockaddr_in);
-	case AF_INET6:
-		return sizeof(struct sockaddr_in6);
-	default:
-		return sizeof(sa_family_t) +
-		    pick % (sizeof(struct sockaddr_storage) - sizeof(sa_family_t) + 1);
-	}
+	return (socklen_t)(sizeof(sa_family_t) + pick % (most - sizeof(sa_family_t) + 1));
 }
 
 static void
