@@ -363,31 +363,54 @@ term_with_clients() {
 	return 0
 }
 
+# expect_failure STATUS WANT PROG ARGS...: "PROG ARGS" exits STATUS,
+# writes nothing on standard output, and on standard error exactly the
+# file WANT.  Standard input is /dev/null.
+expect_failure() {
+	local status=$1 want=$2 prog=$3 got
+	shift 3
+	run "$prog" "$@" >"$T/failure.out" 2>"$T/failure.err" </dev/null
+	got=$?
+	[ "$got" -eq "$status" ] || fail "'$prog $*' exited $got, not $status: $(cat "$T/failure.err")"
+	[ ! -s "$T/failure.out" ] || fail "'$prog $*' wrote to standard output"
+	cmp -s "$want" "$T/failure.err" || fail "'$prog $*' said: $(cat "$T/failure.err")"
+}
+
 # expect_usage MESSAGE PROG ARGS...: "PROG ARGS" is a usage error: exit 2,
-# nothing on standard output, and on standard error exactly MESSAGE, then
-# the usage line PROG --help gives.  Standard input is /dev/null.
+# and on standard error exactly MESSAGE, then the usage line PROG --help
+# gives.
 expect_usage() {
-	local want=$1 prog=$2 status
-	shift 2
-	run "$prog" "$@" >"$T/usage.out" 2>"$T/usage.err" </dev/null
-	status=$?
-	[ "$status" -eq 2 ] || fail "'$prog $*' exited $status, not 2: $(cat "$T/usage.err")"
-	[ ! -s "$T/usage.out" ] || fail "'$prog $*' wrote to standard output"
-	{ echo "$want"; "$(prog_path "$prog")" --help | head -n 1; } |
-	    cmp -s - "$T/usage.err" || fail "'$prog $*' said: $(cat "$T/usage.err")"
+	{ echo "$1"; "$(prog_path "$2")" --help | head -n 1; } >"$T/failure.want"
+	shift
+	expect_failure 2 "$T/failure.want" "$@"
 }
 
 # expect_error MESSAGE PROG ARGS...: "PROG ARGS" fails at run time: exit 1,
-# nothing on standard output, exactly MESSAGE on standard error, and no
-# server started.  Standard input is /dev/null.
+# and exactly MESSAGE on standard error (so no server started).
 expect_error() {
-	local want=$1 prog=$2 status
-	shift 2
-	run "$prog" "$@" >"$T/error.out" 2>"$T/error.err" </dev/null
-	status=$?
-	[ "$status" -eq 1 ] || fail "'$prog $*' exited $status, not 1: $(cat "$T/error.err")"
-	[ ! -s "$T/error.out" ] || fail "'$prog $*' wrote to standard output"
-	[ "$(cat "$T/error.err")" = "$want" ] || fail "'$prog $*' said: $(cat "$T/error.err")"
+	echo "$1" >"$T/failure.want"
+	shift
+	expect_failure 1 "$T/failure.want" "$@"
+}
+
+# budget_ends_loop PROG PID ERR PID2 ERR2: two servers of PROG (-v), set
+# answering each other, stop within their reply budgets: one of them logs
+# a datagram past its budget (that datagram dies, and the loop with it);
+# then both are stopped, and neither received more than 250 datagrams.
+budget_ends_loop() {
+	local prog=$1 i err n
+	for ((i = 0; i < 200; i++)); do
+		grep -q 'past its budget' "$3" "$5" && break
+		sleep 0.1
+	done
+	grep -q 'past its budget' "$3" "$5" ||
+	    fail "no budget stopped the loop: $(tail -n 3 "$3" "$5")"
+	stop_server "$2"
+	stop_server "$4"
+	for err in "$3" "$5"; do
+		n=$(sed -n "s/^$prog: \([0-9]*\) datagrams\{0,1\} received.*/\1/p" "$err")
+		[ -n "$n" ] && [ "$n" -le 250 ] || fail "the loop went on: $(tail -n 2 "$err")"
+	done
 }
 
 # at_exit COMMAND: run COMMAND (a string for eval) when the test ends, after
