@@ -171,28 +171,22 @@ addr_parse(struct addr *a, const char *spec, const char *proto, char *why,
 }
 
 int
-addr_need_inet(const struct addr *a, char *why, size_t whylen)
-{
-	return a->kind == ADDR_INET ? 0 :
-	    fail(why, whylen, "not an IP address and port");
-}
-
-int
-addr_need_local(const struct addr *a, char *why, size_t whylen)
-{
-	return a->kind != ADDR_INET ? 0 :
-	    fail(why, whylen, "not a Unix path or @name");
-}
-
-int
 addr_operand(struct addr *a, const char *spec, const char *proto, int local,
     char *why, size_t whylen)
 {
 	char reason[ADDR_WHYLEN];
+	int rc;
 
-	if (addr_parse(a, spec, proto, reason, sizeof reason) == -1 ||
-	    (local ? addr_need_local(a, reason, sizeof reason) :
-	    addr_need_inet(a, reason, sizeof reason)) == -1) {
+	/* A Unix-domain program has no services: a word is a path, as bind(2) takes it. */
+	if (local) {
+		memset(a, 0, sizeof *a);
+		rc = *spec == '\0' ? fail(reason, sizeof reason, "empty path") :
+		    parse_local(a, spec, reason, sizeof reason);
+	} else
+		rc = addr_parse(a, spec, proto, reason, sizeof reason);
+	if (rc == 0 && !local && a->kind != ADDR_INET)
+		rc = fail(reason, sizeof reason, "not an IP address and port");
+	if (rc == -1) {
 		snprintf(why, whylen, "bad address '%s': %s", spec, reason);
 		return -1;
 	}

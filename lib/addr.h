@@ -39,16 +39,9 @@ int	addr_parse(struct addr *a, const char *spec, const char *proto,
 	    char *why, size_t whylen);
 
 /*
- * addr_need_inet, addr_need_local: check that a is of the kind a program
- * takes.  Return 0, or -1 with the reason in why.
- */
-int	addr_need_inet(const struct addr *a, char *why, size_t whylen);
-int	addr_need_local(const struct addr *a, char *why, size_t whylen);
-
-/*
- * addr_operand: a program's address operand: addr_parse, then the kind
- * the program takes (local: a Unix path or @name; else an IP address and
- * port).  Returns 0, or -1 with the whole message in why: "bad address
+ * addr_operand: a program's address operand.  For a local program every
+ * operand is a Unix path, relative or absolute, or an @name; for the others
+ * it is addr_parse's grammar, and must be an IP address and port.  Returns 0, or -1 with the whole message in why: "bad address
  * '70000': port out of range".
  */
 int	addr_operand(struct addr *a, const char *spec, const char *proto,

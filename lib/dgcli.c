@@ -232,8 +232,12 @@ request(const struct dgcli *c, const char *msg, size_t len, char *buf,
 		if (rc == -1)
 			return failed(err, errlen, c->peer);
 	}
-	snprintf(err, errlen, "no reply from %s after %lld %s", c->peer, tries,
-	    tries == 1 ? "try" : "tries");
+	if (tries == 1)
+		snprintf(err, errlen, "no reply from %s within %lld s (sent once; "
+		    "-r resends, -n does not wait)", c->peer, c->timeout);
+	else
+		snprintf(err, errlen, "no reply from %s after %lld tries",
+		    c->peer, tries);
 	errno = ETIMEDOUT;
 	return -1;
 }

@@ -13,8 +13,12 @@
 
 #include "addr.h"
 
-/* -r: resends after the first try, when -r is not given. */
-#define DGCLI_RETRIES	2
+/*
+ * -r: resends after the first try, when -r is not given: none.  A message
+ * is sent once unless the user asks for more, so that a server that never
+ * answers (udpd -s print, a tutorial's server) sees it once.
+ */
+#define DGCLI_RETRIES	0
 /* -t: seconds to wait for a reply to each try, when -t is not given. */
 #define DGCLI_TIMEOUT	1
 /* The longest reply taken: any UDP datagram there is without jumbograms. */
@@ -58,7 +62,9 @@ int	dgcli_messages(struct dgcli *c, int n, char **messages, char *why,
  * the reply to out, with a newline unless it ends in one.  Lines of input
  * are read from in, each without its newline.  Returns 0 once every
  * message is answered (or sent, with -n); or -1 with the reason in err,
- * "no reply from 127.0.0.1:9877 after 3 tries" (errno ETIMEDOUT),
+ * "no reply from 127.0.0.1:9877 within 1 s (sent once; -r resends, -n does
+ * not wait)" or, with -r 2, "no reply from 127.0.0.1:9877 after 3 tries"
+ * (errno ETIMEDOUT),
  * "127.0.0.1:9877: Connection refused", and errno EINTR when a signal came.
  */
 int	dgcli_run(struct dgcli *c, int in, int out, char *err, size_t errlen);

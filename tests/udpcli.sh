@@ -58,10 +58,20 @@ start=$(now_ms)
 run udpcli -r 0 -t 2 "127.0.0.1:$RECV_PORT" once 2>"$T/err"
 status=$? took=$(($(now_ms) - start))
 [ "$status" -eq 1 ] || fail "-r 0 exited $status"
-[ "$(cat "$T/err")" = "udpcli: no reply from 127.0.0.1:$RECV_PORT after 1 try" ] || fail "-r 0: $(cat "$T/err")"
+[ "$(cat "$T/err")" = "udpcli: no reply from 127.0.0.1:$RECV_PORT within 2 s (sent once; -r resends, -n does not wait)" ] || fail "-r 0: $(cat "$T/err")"
 [ "$took" -ge 2000 ] || fail "-t 2 took $took ms"
 [ "$(cat "$T/silent.got")" = once ] || fail "the server got: $(cat "$T/silent.got")"
 ok "-r 0 -t 2: one try of 2 s"
+
+# The default: sent once, never resent, so a server that only prints a
+# message sees it once.
+: >"$T/silent.got"
+run udpcli "127.0.0.1:$RECV_PORT" just-once 2>"$T/err"
+[ $? -eq 1 ] || fail "the default against a silent server did not exit 1"
+[ "$(cat "$T/err")" = "udpcli: no reply from 127.0.0.1:$RECV_PORT within 1 s (sent once; -r resends, -n does not wait)" ] || fail "the default: $(cat "$T/err")"
+sleep 0.2	# a resend, were there one, would have come at 1 s
+[ "$(cat "$T/silent.got")" = just-once ] || fail "the default: the server got: $(cat "$T/silent.got")"
+ok "by default a message is sent once, and the error says how to resend"
 
 # -n: sent, and not waited for.
 : >"$T/silent.got"

@@ -107,6 +107,16 @@ status=$? took=$(($(now_ms) - start))
 no_files "after no reply"
 ok "no reply: 3 tries 1 s apart, then the error"
 
+# The default, to a relative path as bind(2) takes it: sent once.
+: >"$T/silent.got"
+(cd "$T" && run unixdgcli silent.sock just-once) 2>"$T/err"
+[ $? -eq 1 ] || fail "the default against a silent server did not exit 1"
+[ "$(cat "$T/err")" = "unixdgcli: no reply from $T/silent.sock within 1 s (sent once; -r resends, -n does not wait)" ] || fail "the default: $(cat "$T/err")"
+sleep 0.2	# a resend, were there one, would have come at 1 s
+[ "$(cat "$T/silent.got")" = just-once ] || fail "the default: the server got: $(cat "$T/silent.got")"
+no_files "after the default"
+ok "a relative path; by default a message is sent once"
+
 receiver second 2
 run unixdgcli -t 1 -r 1 "$T/second.sock" abc >"$T/out" 2>"$T/err" || fail "unixdgcli exited $?: $(cat "$T/err")"
 [ "$(cat "$T/out")" = abc ] || fail "the resent reply: $(cat "$T/out")"
@@ -196,7 +206,6 @@ ok "no server, or a stale socket, is reported at once"
 # Usage errors: exit 2, the exact message, the usage line.
 long="/$(printf 'p%.0s' {1..107})"
 expect_usage "unixdgcli: bad address '$long': Unix path too long (max 107 bytes)" unixdgcli "$long"
-expect_usage "unixdgcli: bad address '127.0.0.1:9877': not a Unix path or @name" unixdgcli 127.0.0.1:9877
 expect_usage "unixdgcli: unknown option '-4'" unixdgcli -4
 expect_usage "unixdgcli: -t 0: too small (1 to 86400)" unixdgcli -t 0
 expect_usage "unixdgcli: -r x: not a number (0 to 1000)" unixdgcli -r x

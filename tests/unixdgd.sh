@@ -277,6 +277,18 @@ stop_server "$SERVER_PID"
 expect_error 2 "unixdgd: bad address '${p107}q': Unix path too long (max 107 bytes)" "${p107}q"
 ok "a path of 107 bytes is served, 108 is a usage error"
 
+# Every operand but @name is a path, as bind(2) takes it: a bare word is a
+# file in the directory unixdgd runs in.
+cd "$T" || fail "cd $T"
+start_server unixdgd unix.sock
+cd - >/dev/null || fail "cd back"
+grep -qx 'unixdgd: listening on unix.sock (unix, echo)' "$SERVER_ERR" || fail "start-up line: $(cat "$SERVER_ERR")"
+[ -S "$T/unix.sock" ] || fail "no socket file $T/unix.sock"
+[ "$(cd "$T" && run unixdgcli -t 20 unix.sock hi)" = hi ] || fail "no answer on unix.sock"
+stop_server "$SERVER_PID"
+[ ! -e "$T/unix.sock" ] || fail "unix.sock is left"
+ok "a bare word is a relative path: unixdgd unix.sock, unixdgcli unix.sock hi"
+
 # SIGINT removes the file too; and -d, which moves to /, a relative path.
 start_server unixdgd "$T/int.sock"
 stop_server "$SERVER_PID" INT
@@ -298,7 +310,6 @@ expect_error 2 "unixdgd: -m 8: not an octal mode (0 to 0777)" -m 8 "$T/x.sock"
 expect_error 2 "unixdgd: -m 1000: not an octal mode (0 to 0777)" -m 1000 "$T/x.sock"
 expect_error 2 "unixdgd: -m u+rw: not an octal mode (0 to 0777)" -m u+rw "$T/x.sock"
 expect_error 2 "unixdgd: unknown option '-4'" -4 "$T/x.sock"
-expect_error 2 "unixdgd: bad address '127.0.0.1:9877': not a Unix path or @name" 127.0.0.1:9877
 expect_error 2 "unixdgd: bad address '@': empty abstract name" @
 expect_error 2 "unixdgd: service 'bench' is not offered over datagrams" -s bench "$T/x.sock"
 grep -qx 'usage: unixdgd \[-dhVv\] \[-m mode\] \[-p pidfile\] \[-r rate\] \[-s service\] \[-u user\] \[path\]' "$T/err" ||

@@ -199,40 +199,53 @@ START_TEST(test_parse_starts_afresh)
 }
 END_TEST
 
-struct kind_case {
+struct operand_case {
 	const char	*spec;
-	const char	*inet_why;	/* addr_need_inet: NULL if it passes */
-	const char	*local_why;	/* addr_need_local: NULL if it passes */
+	int		local;		/* the program speaks Unix-domain sockets */
+	const char	*why;		/* NULL if it passes */
+	enum addr_kind	kind;		/* what it parses as, if it passes */
+	const char	*path;		/* and the path or name kept */
 };
 
-static const struct kind_case kind_cases[] = {
-	{ "127.0.0.1:80", NULL, "not a Unix path or @name" },
-	{ "80", NULL, "not a Unix path or @name" },
-	{ "/tmp/sock", "not an IP address and port", NULL },
-	{ "@name", "not an IP address and port", NULL },
+static const struct operand_case operand_cases[] = {
+	{ "127.0.0.1:80", 0, NULL, ADDR_INET, "" },
+	{ "80", 0, NULL, ADDR_INET, "" },
+	{ "/tmp/sock", 0, "bad address '/tmp/sock': not an IP address and port",
+	    ADDR_INET, "" },
+	{ "@name", 0, "bad address '@name': not an IP address and port",
+	    ADDR_INET, "" },
+	{ "unix.sock", 0,
+	    "bad address 'unix.sock': unknown service 'unix.sock'", ADDR_INET, "" },
+	/* To a Unix-domain program, every word but @name is a path. */
+	{ "unix.sock", 1, NULL, ADDR_UNIX, "unix.sock" },
+	{ "dir/unix.sock", 1, NULL, ADDR_UNIX, "dir/unix.sock" },
+	{ "80", 1, NULL, ADDR_UNIX, "80" },
+	{ "127.0.0.1:80", 1, NULL, ADDR_UNIX, "127.0.0.1:80" },
+	{ "/tmp/sock", 1, NULL, ADDR_UNIX, "/tmp/sock" },
+	{ "../sock", 1, NULL, ADDR_UNIX, "../sock" },
+	{ "@name", 1, NULL, ADDR_ABSTRACT, "name" },
+	{ "", 1, "bad address '': empty path", ADDR_UNIX, "" },
+	{ "@", 1, "bad address '@': empty abstract name", ADDR_UNIX, "" },
 };
 
-START_TEST(test_need_inet_and_need_local)
+START_TEST(test_operand)
 {
-	const struct kind_case *t = &kind_cases[_i];
+	const struct operand_case *t = &operand_cases[_i];
 	struct addr a;
-	char why[ADDR_WHYLEN];
+	char why[ADDR_WHYLEN + 64];
 
-	ck_assert_int_eq(addr_parse(&a, t->spec, "tcp", why, sizeof why), 0);
 	strcpy(why, "untouched");
-	if (t->inet_why == NULL) {
-		ck_assert_int_eq(addr_need_inet(&a, why, sizeof why), 0);
-	} else {
-		ck_assert_int_eq(addr_need_inet(&a, why, sizeof why), -1);
-		ck_assert_str_eq(why, t->inet_why);
+	if (t->why != NULL) {
+		ck_assert_int_eq(addr_operand(&a, t->spec, "tcp", t->local, why,
+		    sizeof why), -1);
+		ck_assert_str_eq(why, t->why);
+		return;
 	}
-	strcpy(why, "untouched");
-	if (t->local_why == NULL) {
-		ck_assert_int_eq(addr_need_local(&a, why, sizeof why), 0);
-	} else {
-		ck_assert_int_eq(addr_need_local(&a, why, sizeof why), -1);
-		ck_assert_str_eq(why, t->local_why);
-	}
+	ck_assert_int_eq(addr_operand(&a, t->spec, "tcp", t->local, why,
+	    sizeof why), 0);
+	ck_assert_int_eq(a.kind, t->kind);
+	ck_assert_str_eq(a.path, t->path);
+	ck_assert_str_eq(why, "untouched");
 }
 END_TEST
 
@@ -462,8 +475,7 @@ addr_suite(void)
 	tcase_add_test(tc, test_host_longer_than_buffer_is_refused);
 	tcase_add_test(tc, test_reason_fits_callers_buffer);
 	tcase_add_test(tc, test_parse_starts_afresh);
-	tcase_add_loop_test(tc, test_need_inet_and_need_local, 0,
-	    NCASES(kind_cases));
+	tcase_add_loop_test(tc, test_operand, 0, NCASES(operand_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("format");
