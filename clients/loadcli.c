@@ -32,8 +32,36 @@
 #include "net.h"
 #include "opt.h"
 
-#define SYNOPSIS "[-46jq] [-c children] [-n connections] [-b bytes] " \
-	"[-m bench|echo] [-T seconds] [address]"
+#define LOADCLI_BYTES		64	/* -b */
+#define LOADCLI_CHILDREN	1	/* -c */
+#define LOADCLI_CONNECTIONS	1000	/* -n */
+#define LOADCLI_SECONDS		600	/* -T */
+
+static const struct opt_doc options[] = {
+	OPT_DOC_FAMILY,
+	{ 'b', "bytes", "the bytes of each request (default: "
+	    OPT_STR(LOADCLI_BYTES) ")" },
+	{ 'c', "children", "client processes at once (default: "
+	    OPT_STR(LOADCLI_CHILDREN) ")" },
+	{ 'j', NULL, "print the report as one line of JSON" },
+	{ 'm', "bench|echo", "the kind of request (default: bench)" },
+	{ 'n', "connections", "connections each child makes (default: "
+	    OPT_STR(LOADCLI_CONNECTIONS) ")" },
+	{ 'q', NULL, "quiet: no progress line" },
+	{ 'T', "seconds", "bound the whole run (default: "
+	    OPT_STR(LOADCLI_SECONDS) ")" },
+	{ 0, NULL, NULL }
+};
+
+static const struct opt_prog loadcli = {
+	.name = "loadcli",
+	.section = 1,
+	.what = "load a TCP server with short connections; report rate "
+	    "and latency",
+	.opts = options,
+	.operands = "[address]",
+	.more = ADDR_HELP_CLIENT,
+};
 
 /* How a connection ended. */
 enum outcome { OK, REFUSED, RESET, TIMED_OUT, SHORT_REPLY, WRONG_BYTES, OTHER, NOUTCOMES };
@@ -59,7 +87,8 @@ static struct {
 	long long	children, connections, bytes, seconds;
 	int		echo;			/* -m echo, else bench */
 	const char	*spec;
-} opts = { AF_UNSPEC, 0, 0, 1, 1000, 64, 600, 0, "9877" };
+} opts = { AF_UNSPEC, 0, 0, LOADCLI_CHILDREN, LOADCLI_CONNECTIONS, LOADCLI_BYTES,
+    LOADCLI_SECONDS, 0, "9877" };
 
 static volatile sig_atomic_t expired;	/* the -T deadline has passed */
 static pid_t *pids;			/* the children not yet reaped */
@@ -416,7 +445,7 @@ wait_children(const struct tally *t, long long deadline_us, long long start_us)
 static int
 usage(int found, const char *why)
 {
-	return opt_usage(found, SYNOPSIS, "See loadcli(1).\n", why);
+	return opt_usage(found, &loadcli, why);
 }
 
 static int
@@ -424,7 +453,7 @@ parse_options(int argc, char **argv, char *why, size_t whylen)
 {
 	int opt;
 
-	while ((opt = opt_next(argc, argv, "46b:c:jm:n:qT:", why, whylen)) >= 0) {
+	while ((opt = opt_next(argc, argv, options, why, whylen)) >= 0) {
 		switch (opt) {
 		case '4': opts.family = AF_INET; break;
 		case '6': opts.family = AF_INET6; break;
@@ -457,10 +486,8 @@ parse_options(int argc, char **argv, char *why, size_t whylen)
 	}
 	if (opt != OPT_END)
 		return opt;
-	if (argc - optind > 1) {
-		snprintf(why, whylen, "too many operands: '%s'", argv[optind + 1]);
+	if (opt_operands(argc, argv, 1, "the address", why, whylen) == -1)
 		return OPT_BAD;
-	}
 	if (optind < argc)
 		opts.spec = argv[optind];
 	return OPT_END;

@@ -19,7 +19,25 @@
 #include "num.h"
 #include "opt.h"
 
-#define SYNOPSIS	"[-46rs] [name ...]"
+static const struct opt_doc options[] = {
+	{ '4', NULL, "IPv4 addresses only" },
+	{ '6', NULL, "IPv6 addresses only" },
+	{ 'r', NULL, "reverse: each operand is an address; print its name" },
+	{ 's', NULL, "services: each operand is a service name or a port" },
+	{ 0, NULL, NULL }
+};
+
+static const struct opt_prog resolve = {
+	.name = "resolve",
+	.section = 1,
+	.what = "ask the resolver what the programs of the suite would get",
+	.opts = options,
+	.operands = "[name ...]",
+	.more = "Each name is printed with its addresses (getaddrinfo), each "
+	    "address\nwith its name (-r, getnameinfo), each service with its "
+	    "port (-s).\nWith no operand, resolve prints this host's name "
+	    "(gethostname).\n",
+};
 
 /* Print "name address" for every address of name. */
 static int
@@ -107,7 +125,7 @@ main(int argc, char **argv)
 	int family = AF_UNSPEC, reverse = 0, services = 0, opt, i, rc = 0;
 
 	log_open("resolve");
-	while ((opt = opt_next(argc, argv, "46rs", why, sizeof why)) >= 0) {
+	while ((opt = opt_next(argc, argv, options, why, sizeof why)) >= 0) {
 		if (opt == '4')
 			family = AF_INET;
 		else if (opt == '6')
@@ -118,12 +136,12 @@ main(int argc, char **argv)
 			services = 1;
 	}
 	if (opt != OPT_END)
-		return opt_usage(opt, SYNOPSIS, "See resolve(1).\n", why);
+		return opt_usage(opt, &resolve, why);
 	if (reverse && services)
-		return opt_usage(OPT_BAD, SYNOPSIS, NULL, "-r and -s exclude each other");
+		return opt_usage(OPT_BAD, &resolve, "-r and -s exclude each other");
 	if (optind == argc) {
 		if (reverse || services)
-			return opt_usage(OPT_BAD, SYNOPSIS, NULL, "nothing to look up");
+			return opt_usage(OPT_BAD, &resolve, "nothing to look up");
 		if (gethostname(host, sizeof host) == -1) {
 			log_error("gethostname: %s", strerror(errno));
 			return 1;

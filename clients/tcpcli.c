@@ -19,7 +19,24 @@
 #include "net.h"
 #include "opt.h"
 
-#define SYNOPSIS	"[-46] [-t timeout] [address]"
+static const struct opt_doc options[] = {
+	OPT_DOC_FAMILY,
+	{ 't', "timeout", "seconds to wait for the connection, 0: the system's "
+	    "limit (default: 0)" },
+	{ 0, NULL, NULL }
+};
+
+static const struct opt_prog tcpcli = {
+	.name = "tcpcli",
+	.section = 1,
+	.what = "copy standard input to a TCP server and its replies to "
+	    "standard output",
+	.opts = options,
+	.operands = "[address]",
+	.more = ADDR_HELP_CLIENT
+	    "At the end of the input tcpcli half-closes, and reads on until the\n"
+	    "server closes.\n",
+};
 
 /* Bytes read from standard input, not yet written to the server. */
 struct pending {
@@ -31,7 +48,7 @@ struct pending {
 static int
 usage(int found, const char *why)
 {
-	return opt_usage(found, SYNOPSIS, "See tcpcli(1).\n", why);
+	return opt_usage(found, &tcpcli, why);
 }
 
 /* Read more input; at its end, tell the server with a half-close. */
@@ -142,7 +159,7 @@ main(int argc, char **argv)
 	struct addr a;
 
 	log_open("tcpcli");
-	while ((opt = opt_next(argc, argv, "46t:", why, sizeof why)) >= 0) {
+	while ((opt = opt_next(argc, argv, options, why, sizeof why)) >= 0) {
 		if (opt == '4')
 			family = AF_INET;
 		else if (opt == '6')
@@ -152,10 +169,8 @@ main(int argc, char **argv)
 	}
 	if (opt != OPT_END)
 		return usage(opt, why);
-	if (argc - optind > 1) {
-		snprintf(why, sizeof why, "too many operands: '%s'", argv[optind + 1]);
+	if (opt_operands(argc, argv, 1, "the address", why, sizeof why) == -1)
 		return usage(OPT_BAD, why);
-	}
 	if (optind < argc)
 		spec = argv[optind];
 	if (addr_operand(&a, spec, "tcp", 0, why, sizeof why) == -1)

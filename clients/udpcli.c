@@ -18,12 +18,27 @@
 #include "net.h"
 #include "opt.h"
 
-#define SYNOPSIS	"[-46n] [-r retries] [-t timeout] [address] [message ...]"
+static const struct opt_doc options[] = {
+	OPT_DOC_FAMILY,
+	DGCLI_OPTS,
+	{ 0, NULL, NULL }
+};
+
+static const struct opt_prog udpcli = {
+	.name = "udpcli",
+	.section = 1,
+	.what = "send each message to a UDP server as a datagram, print each reply",
+	.opts = options,
+	.operands = "[address [message ...]]",
+	.more = ADDR_HELP_CLIENT
+	    "Every operand after the address is a message, even one that starts\n"
+	    "with '-'; with none, each line of standard input is one.\n",
+};
 
 static int
 usage(int found, const char *why)
 {
-	return opt_usage(found, SYNOPSIS, "See udpcli(1).\n", why);
+	return opt_usage(found, &udpcli, why);
 }
 
 int
@@ -37,7 +52,7 @@ main(int argc, char **argv)
 
 	log_open("udpcli");
 	dgcli_init(&c);
-	while ((opt = opt_next(argc, argv, "46nr:t:", why, sizeof why)) >= 0) {
+	while ((opt = opt_next(argc, argv, options, why, sizeof why)) >= 0) {
 		if (opt == '4')
 			family = AF_INET;
 		else if (opt == '6')

@@ -20,7 +20,23 @@
 #include "net.h"
 #include "opt.h"
 
-#define SYNOPSIS	"[-n] [-r retries] [-t timeout] [path] [message ...]"
+static const struct opt_doc options[] = {
+	DGCLI_OPTS,
+	{ 0, NULL, NULL }
+};
+
+static const struct opt_prog unixdgcli = {
+	.name = "unixdgcli",
+	.section = 1,
+	.what = "send each message to a Unix-domain datagram server, print "
+	    "each reply",
+	.opts = options,
+	.operands = "[path [message ...]]",
+	.more = "The server's path (default: /tmp/unixdgd.sock):\n"
+	    ADDR_HELP_LOCAL
+	    "Every operand after the path is a message, even one that starts\n"
+	    "with '-'; with none, each line of standard input is one.\n",
+};
 
 /* The signal that ends the client, once its file is removed. */
 static volatile sig_atomic_t caught;
@@ -34,7 +50,7 @@ on_signal(int sig)
 static int
 usage(int found, const char *why)
 {
-	return opt_usage(found, SYNOPSIS, "See unixdgcli(1).\n", why);
+	return opt_usage(found, &unixdgcli, why);
 }
 
 /*
@@ -95,7 +111,7 @@ main(int argc, char **argv)
 
 	log_open("unixdgcli");
 	dgcli_init(&c);
-	while ((opt = opt_next(argc, argv, "nr:t:", why, sizeof why)) >= 0)
+	while ((opt = opt_next(argc, argv, options, why, sizeof why)) >= 0)
 		if (dgcli_option(&c, opt, optarg, why, sizeof why) == -1)
 			return usage(OPT_BAD, why);
 	if (opt != OPT_END)

@@ -28,6 +28,21 @@ struct addr {
 	char		path[ADDR_UNIX_MAX + 1]; /* unix path; abstract name without '@' */
 };
 
+/* For --help: the forms of an IP address beyond a port alone. */
+#define ADDR_HELP_HOSTS \
+	"  HOST:PORT       a name or an IPv4 address: localhost:9877, 127.0.0.1:55555\n" \
+	"  [IPV6]:PORT     an IPv6 address, in brackets: [::1]:9877\n" \
+	"PORT is a number or a service name (echo, or 7).\n"
+/* For --help of a client: where the server is. */
+#define ADDR_HELP_CLIENT \
+	"The server's address (default: 9877, on this host):\n" \
+	"  PORT            the loopback address, as 9877\n" \
+	ADDR_HELP_HOSTS
+/* For --help: the forms of a Unix-domain address. */
+#define ADDR_HELP_LOCAL \
+	"  PATH            a socket file, absolute or relative: /run/x.sock, unix.sock\n" \
+	"  @NAME           a name in Linux's abstract namespace, with no file\n"
+
 /*
  * addr_parse: parse spec, one of PORT, HOST:PORT, [IPV6]:PORT, *:PORT, /path,
  * ./path or @name, into *a.  A service name as PORT is looked up for proto

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "opt.h"
 
 /*
  * -r: resends after the first try, when -r is not given: none.  A message
@@ -23,6 +24,14 @@
 #define DGCLI_TIMEOUT	1
 /* The longest reply taken: any UDP datagram there is without jumbograms. */
 #define DGCLI_REPLY_MAX	65536
+
+/* -n, -r and -t as --help shows them, for a client's opts. */
+#define DGCLI_OPTS \
+	{ 'n', NULL, "send each message, do not wait for replies" }, \
+	{ 'r', "retries", "resend an unanswered message up to retries times " \
+	    "(default: " OPT_STR(DGCLI_RETRIES) ": sent once)" }, \
+	{ 't', "timeout", "seconds to wait for each reply (default: " \
+	    OPT_STR(DGCLI_TIMEOUT) ")" }
 
 struct dgcli {
 	/* The command line. */

@@ -12,16 +12,18 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include "opt.h"
 #include "server.h"
 
 /* The largest datagram served, in and out: all UDP carries over IPv4. */
 #define DGRAM_MAX	65507
 /* Why a datagram longer than DGRAM_MAX is dropped, for dgram_drop. */
-#define DGRAM_STR_(x)	#x
-#define DGRAM_STR(x)	DGRAM_STR_(x)
-#define DGRAM_TOO_LONG	"longer than " DGRAM_STR(DGRAM_MAX) " bytes"
+#define DGRAM_TOO_LONG	"longer than " OPT_STR(DGRAM_MAX) " bytes"
 /* -r: replies a second to one source (address and port), in bursts as large. */
 #define DGRAM_RATE	100
+/* -r as --help shows it, for a server's opts. */
+#define DGRAM_OPT_RATE	{ 'r', "rate", "replies a second to one sender, in " \
+	"bursts as large; 0: no limit (default: " OPT_STR(DGRAM_RATE) ")" }
 
 /* One datagram server at work. */
 struct dgram {

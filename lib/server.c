@@ -97,22 +97,90 @@ option_one(struct server *s, int opt, const char *arg, char *why,
 	}
 }
 
+/* What the usage line and --help say of a server, made from its model. */
+struct server_doc {
+	struct opt_doc	opts[OPT_MAX];
+	char		service[192];	/* what -s says: the services offered */
+	char		more[768];	/* the address forms, and the default */
+	struct opt_prog	prog;
+};
+
+/* The options every server takes: all but -b and -t for datagrams. */
+static const struct opt_doc server_opts[] = {
+	OPT_DOC_FAMILY,
+	{ 'b', "backlog", "the length of the listen queue (default: "
+	    "SOMAXCONN, " OPT_STR(SOMAXCONN) ")" },
+	{ 'd', NULL, "run as a daemon: detach, and log to syslog" },
+	{ 'p', "pidfile", "write the process ID to pidfile, locked (default: none)" },
+	{ 's', "service", NULL },	/* the services of the socket type */
+	{ 't', "timeout", "seconds a client may stay idle, 0 for ever (default: "
+	    OPT_STR(SERVER_TIMEOUT) ")" },
+	{ 'u', "user", "run as user once the socket is bound (default: as started)" },
+	{ 'v', NULL, NULL },		/* log each connection, or datagram */
+	{ 0, NULL, NULL }
+};
+
+/* Does the model m take the shared option letter? */
+static int
+server_takes(const struct server_model *m, int letter)
+{
+	if (letter == '4' || letter == '6')
+		return !m->local;
+	if (letter == 'b' || letter == 't')
+		return m->socktype == SOCK_STREAM;
+	return 1;
+}
+
+static void
+server_doc(struct server_doc *d, const struct server_model *m)
+{
+	const struct opt_doc *o;
+	size_t n = 0;
+
+	snprintf(d->service, sizeof d->service, "what to serve: %s "
+	    "(default: echo)", service_names(m->socktype));
+	for (o = server_opts; o->letter != 0; o++) {
+		if (!server_takes(m, o->letter))
+			continue;
+		d->opts[n] = *o;
+		if (o->letter == 's')
+			d->opts[n].text = d->service;
+		else if (o->letter == 'v')
+			d->opts[n].text = m->socktype == SOCK_STREAM ?
+			    "log each connection" : "log each datagram";
+		n++;
+	}
+	for (o = m->opts; o != NULL && o->letter != 0 && n < OPT_MAX - 3; o++)
+		d->opts[n++] = *o;
+	d->opts[n].letter = 0;
+	if (m->local)
+		snprintf(d->more, sizeof d->more, "The path to listen on "
+		    "(default: %s):\n" ADDR_HELP_LOCAL, m->default_addr);
+	else
+		snprintf(d->more, sizeof d->more, "The address to listen on "
+		    "(default: %s, every address of this host):\n"
+		    "  PORT, *:PORT    every address of this host, as 9877\n"
+		    ADDR_HELP_HOSTS, m->default_addr);
+	d->prog = (struct opt_prog){ .name = m->name, .section = 8,
+	    .what = m->what, .opts = d->opts,
+	    .operands = m->local ? "[path]" : "[address]", .more = d->more };
+}
+
 /* Parse argv into s: OPT_END to run, or what opt_usage is to handle. */
 static int
-server_options(struct server *s, int argc, char **argv, char *why,
-    size_t whylen)
+server_options(struct server *s, const struct server_doc *d, int argc,
+    char **argv, char *why, size_t whylen)
 {
 	int opt;
 
-	while ((opt = opt_next(argc, argv, s->model->options, why, whylen)) >= 0)
+	while ((opt = opt_next(argc, argv, d->opts, why, whylen)) >= 0)
 		if (option_one(s, opt, optarg, why, whylen) == -1)
 			return OPT_BAD;
 	if (opt != OPT_END)
 		return opt;
-	if (argc - optind > 1) {
-		snprintf(why, whylen, "too many operands: '%s'", argv[optind + 1]);
+	if (opt_operands(argc, argv, 1, s->model->local ? "the path" :
+	    "the address", why, whylen) == -1)
 		return OPT_BAD;
-	}
 	return addr_operand(&s->addr, optind < argc ? argv[optind] :
 	    s->model->default_addr, s->model->socktype == SOCK_STREAM ? "tcp" :
 	    "udp", s->model->local, why, whylen) == -1 ? OPT_BAD : OPT_END;
@@ -399,16 +467,16 @@ int
 server_main(int argc, char **argv, const struct server_model *m)
 {
 	struct server s;
-	char err[NET_ERRLEN], help[256];
+	struct server_doc doc;
+	char err[NET_ERRLEN];
 	int found, status = 1;
 
 	log_open(m->name);
 	server_defaults(&s, m);
-	if ((found = server_options(&s, argc, argv, err, sizeof err)) != OPT_END) {
-		snprintf(help, sizeof help, "services: %s\n%sSee %s(8).\n",
-		    service_names(m->socktype), m->help != NULL ? m->help : "", m->name);
-		return opt_usage(found, m->synopsis, help, err);
-	}
+	server_doc(&doc, m);
+	if ((found = server_options(&s, &doc, argc, argv, err, sizeof err)) !=
+	    OPT_END)
+		return opt_usage(found, &doc.prog, err);
 	/* The pidfile first: "already running" says more than "address in use". */
 	if (s.pidfile != NULL && pidfile_open(&s.pf, s.pidfile, err, sizeof err) == -1) {
 		log_error("%s", err);

@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "limit.h"
+#include "opt.h"
 #include "pidfile.h"
 #include "service.h"
 
@@ -32,9 +33,13 @@ struct server_model {
 	int		socktype;	/* SOCK_STREAM or SOCK_DGRAM */
 	int		local;		/* 1: Unix-domain addresses, else IP */
 	const char	*default_addr;	/* without an address operand */
-	const char	*options;	/* getopt letters, common and own */
-	const char	*synopsis;	/* the usage line after the name */
-	const char	*help;		/* more lines for --help; may be NULL */
+	const char	*what;		/* one line for --help: what it is */
+	/*
+	 * The model's own options, ending with letter 0, or NULL; the
+	 * shared ones (-4, -6, -b, -d, -p, -s, -t, -u, -v) are added by
+	 * server_main, as the socket type and the address family call for.
+	 */
+	const struct opt_doc *opts;
 	/* An option of the model's own: 0, or -1 with the reason in why. */
 	int		(*option)(int opt, const char *arg, char *why,
 			    size_t whylen);

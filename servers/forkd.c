@@ -137,13 +137,18 @@ forkd_run(struct server *s)
 	return failed;
 }
 
+static const struct opt_doc forkd_opts[] = {
+	{ 'm', "max", "children at once; then clients wait in the listen queue "
+	    "(default: " OPT_STR(FORKD_MAX) ")" },
+	{ 0, NULL, NULL }
+};
+
 static const struct server_model forkd = {
 	.name = "forkd",
 	.socktype = SOCK_STREAM,
 	.default_addr = "9877",
-	.options = "46b:dm:p:s:t:u:v",
-	.synopsis = "[-46dhVv] [-b backlog] [-m max] [-p pidfile] [-s service] "
-	    "[-t timeout] [-u user] [address]",
+	.what = "a TCP server that forks a child for each connection",
+	.opts = forkd_opts,
 	.option = forkd_option,
 	.run = forkd_run,
 };

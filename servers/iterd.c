@@ -45,9 +45,7 @@ static const struct server_model iterd = {
 	.name = "iterd",
 	.socktype = SOCK_STREAM,
 	.default_addr = "9877",
-	.options = "46b:dp:s:t:u:v",
-	.synopsis = "[-46dhVv] [-b backlog] [-p pidfile] [-s service] "
-	    "[-t timeout] [-u user] [address]",
+	.what = "an iterative TCP server: one connection at a time",
 	.run = iterd_run,
 };
 

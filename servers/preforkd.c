@@ -584,16 +584,23 @@ preforkd_run(struct server *s)
 	return 0;
 }
 
+static const struct opt_doc preforkd_opts[] = {
+	{ 'l', "strategy", "how the children take turns at accept: none, fcntl, "
+	    "mutex, pass or reuseport (default: " PREFORKD_STRATEGY ")" },
+	{ 'n', "children", "the children in the pool (default: "
+	    OPT_STR(PREFORKD_CHILDREN) ")" },
+	{ 'r', "requests", "connections a child serves before it is replaced, "
+	    "0 for ever (default: 0)" },
+	{ 0, NULL, NULL }
+};
+
 static const struct server_model preforkd = {
 	.name = "preforkd",
 	.socktype = SOCK_STREAM,
 	.default_addr = "9877",
-	.options = "46b:dl:n:p:r:s:t:u:v",
-	.synopsis = "[-46dhVv] [-b backlog] [-l strategy] [-n children] "
-	    "[-p pidfile] [-r requests] [-s service] [-t timeout] [-u user] "
-	    "[address]",
+	.what = "a TCP server with a pool of children made in advance",
+	.opts = preforkd_opts,
 	.option = preforkd_option,
-	.help = "strategies: none, fcntl, mutex, pass, reuseport\n",
 	.open = preforkd_open,
 	.run = preforkd_run,
 	.close = preforkd_close,

@@ -83,14 +83,17 @@ udpd_run(struct server *s)
 	return dgram_serve(s, reply_rate, refuse_source);
 }
 
+static const struct opt_doc udpd_opts[] = {
+	DGRAM_OPT_RATE,
+	{ 0, NULL, NULL }
+};
+
 static const struct server_model udpd = {
 	.name = "udpd",
 	.socktype = SOCK_DGRAM,
 	.default_addr = "9877",
-	.options = "46dp:r:s:u:v",
-	.synopsis = "[-46dhVv] [-p pidfile] [-r rate] [-s service] [-u user] "
-	    "[address]",
-	.help = "-r rate: replies a second to one source, 0: no limit (100)\n",
+	.what = "a UDP server: a reply to each datagram",
+	.opts = udpd_opts,
 	.option = udpd_option,
 	.run = udpd_run,
 };

@@ -205,16 +205,21 @@ unixdgd_run(struct server *s)
 	return dgram_serve(s, sockfile.rate, NULL);
 }
 
+static const struct opt_doc unixdgd_opts[] = {
+	{ 'm', "mode", "the mode of the socket file, in octal, such as 0660 "
+	    "(default: "
+	    "0777 less the umask)" },
+	DGRAM_OPT_RATE,
+	{ 0, NULL, NULL }
+};
+
 static const struct server_model unixdgd = {
 	.name = "unixdgd",
 	.socktype = SOCK_DGRAM,
 	.local = 1,
 	.default_addr = "/tmp/unixdgd.sock",
-	.options = "dm:p:r:s:u:v",
-	.synopsis = "[-dhVv] [-m mode] [-p pidfile] [-r rate] [-s service] "
-	    "[-u user] [path]",
-	.help = "-m mode: of the socket file, in octal, such as 0660\n"
-	    "-r rate: replies a second to one sender, 0: no limit (100)\n",
+	.what = "a Unix-domain datagram server: a reply to each datagram",
+	.opts = unixdgd_opts,
 	.option = unixdgd_option,
 	.open = unixdgd_open,
 	.run = unixdgd_run,

@@ -138,7 +138,7 @@ expect_usage "udpcli: bad address '70000': port out of range" udpcli 70000
 expect_usage "udpcli: bad address '[::1': missing ']'" udpcli '[::1' hello
 expect_usage "udpcli: bad address '/tmp/udpd.sock': not an IP address and port" udpcli /tmp/udpd.sock
 run udpcli --help >"$T/help" || fail "udpcli --help exited $?"
-grep -qx 'usage: udpcli \[-46n\] \[-r retries\] \[-t timeout\] \[address\] \[message ...\]' "$T/help" ||
+grep -qx 'usage: udpcli \[-46hnV\] \[-r retries\] \[-t timeout\] \[address \[message ...\]\]' "$T/help" ||
     fail "udpcli --help: $(cat "$T/help")"
 run udpcli -V >"$T/version" || fail "udpcli -V exited $?"
 grep -Eqx 'udpcli \(tincan\) [0-9]+\.[0-9]+\.[0-9]+' "$T/version" || fail "udpcli -V: $(cat "$T/version")"

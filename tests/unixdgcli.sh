@@ -211,7 +211,7 @@ expect_usage "unixdgcli: -t 0: too small (1 to 86400)" unixdgcli -t 0
 expect_usage "unixdgcli: -r x: not a number (0 to 1000)" unixdgcli -r x
 expect_usage "unixdgcli: message 2 is longer than 65507 bytes" unixdgcli "$T/d.sock" ok "$(head -c 65508 /dev/zero | tr '\0' x)"
 run unixdgcli --help >"$T/help" || fail "unixdgcli --help exited $?"
-grep -qx 'usage: unixdgcli \[-n\] \[-r retries\] \[-t timeout\] \[path\] \[message ...\]' "$T/help" ||
+grep -qx 'usage: unixdgcli \[-hnV\] \[-r retries\] \[-t timeout\] \[path \[message ...\]\]' "$T/help" ||
     fail "unixdgcli --help: $(cat "$T/help")"
 no_files "after usage errors"
 ok "usage errors exit 2 with the exact message"

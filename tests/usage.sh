@@ -45,3 +45,36 @@ expect_usage "preforkd: option '-l' needs a value" preforkd -l
 expect_usage "resolve: -r and -s exclude each other" resolve -r -s echo
 expect_usage "resolve: unknown option '-t'" resolve -t
 ok "usage errors exit 2 with the exact message"
+
+# Options come first, by design (POSIX getopt): one given after the
+# address is an extra operand, and the message says where it goes.
+for prog in iterd forkd preforkd udpd tcpcli loadcli; do
+	expect_usage "$prog: too many operands: '-v' (options go before the address)" \
+	    $prog localhost:55555 -v
+done
+expect_usage "unixdgd: too many operands: '-v' (options go before the path)" unixdgd unix.sock -v
+expect_usage "iterd: too many operands: 'extra'" iterd 55555 extra
+[ ! -e unix.sock ] || fail "a usage error made a socket file"
+ok "an option after the address: 'options go before the address'"
+
+# --help says what the program is, each option with its default, and the
+# forms of the address; a page's place is checked by man.sh.
+for prog in iterd forkd preforkd udpd unixdgd tcpcli udpcli unixdgcli loadcli resolve; do
+	run $prog --help >"$T/help" 2>"$T/help.err" || fail "$prog --help exited $?"
+	[ ! -s "$T/help.err" ] || fail "$prog --help wrote to standard error"
+	sed -n 2p "$T/help" | grep -q "^$prog: [a-z]" || fail "$prog --help does not say what it is: $(sed -n 2p "$T/help")"
+	grep -qx 'Options, which go before the operands:' "$T/help" || fail "$prog --help: no options"
+	# An option that takes a value says what it is without one.
+	awk '/^                  / { line = line " " $0; next }
+	    { if (line != "") print line; line = $0 } END { print line }' "$T/help" |
+	    grep -E '^  -[A-Za-z0-9] [^ ]+  ' | grep -v '(default: ' >"$T/nodefault"
+	[ ! -s "$T/nodefault" ] || fail "$prog --help gives no default for: $(cat "$T/nodefault")"
+	case $prog in
+	resolve) ;;
+	unix*) grep -q '^  @NAME ' "$T/help" || fail "$prog --help has no address forms" ;;
+	*) grep -q '^  \[IPV6\]:PORT ' "$T/help" || fail "$prog --help has no address forms" ;;
+	esac
+	[ "$(awk 'length > 80' "$T/help")" = "$(grep '^usage: ' "$T/help" | awk 'length > 80')" ] ||
+	    fail "$prog --help has lines over 80 columns: $(awk 'length > 80' "$T/help")"
+done
+ok "--help: what each program is, every option with its default, the address forms"
