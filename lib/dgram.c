@@ -259,6 +259,23 @@ answer(struct dgram *d, const struct sockaddr *peer, socklen_t len,
 	dgram_reply(d, peer, len, inlen, out, outlen);
 }
 
+/* The print service's wait for standard output: datagrams have no -t. */
+#define PRINT_WAIT_MS	1000
+
+/*
+ * The print service: the datagram on standard output, as one line.  A line
+ * that standard output does not take within PRINT_WAIT_MS is lost.
+ */
+static ssize_t
+show(const struct sockaddr *peer, socklen_t len, const char *in, size_t n)
+{
+	char from[ADDR_STRLEN];
+
+	log_output(addr_format(peer, len, from, sizeof from), in, n, 0,
+	    PRINT_WAIT_MS);
+	return SERVICE_NO_REPLY;
+}
+
 int
 dgram_serve(struct server *s, long long rate, dgram_refuse_fn *refuse)
 {
@@ -293,7 +310,11 @@ dgram_serve(struct server *s, long long rate, dgram_refuse_fn *refuse)
 			dgram_drop(&d, sa, len, why);
 			continue;
 		}
-		r = s->service->dgram(in, (size_t)n, out, sizeof out, sa, len);
+		r = s->service->dgram(&(struct dgram_req){ .in = in,
+		    .len = (size_t)n, .peer = sa, .peerlen = len,
+		    .seq = d.received - 1 }, out, sizeof out);
+		if (r == SERVICE_PRINT)
+			r = show(sa, len, in, (size_t)n);
 		answer(&d, sa, len, (size_t)n, out, r);
 	}
 	dgram_summary(&d);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "io.h"
 #include "log.h"
 #include "net.h"
@@ -56,10 +57,11 @@ static int
 option_service(struct server *s, const char *name, char *why, size_t whylen)
 {
 	const struct service *sv = service_find(name);
+	char names[128];
 
 	if (sv == NULL) {
 		snprintf(why, whylen, "unknown service '%s' (%s)", name,
-		    service_names(s->model->socktype));
+		    service_names(s->model->socktype, names, sizeof names));
 		return -1;
 	}
 	if ((s->model->socktype == SOCK_STREAM ? (void *)sv->stream :
@@ -137,8 +139,10 @@ server_doc(struct server_doc *d, const struct server_model *m)
 	const struct opt_doc *o;
 	size_t n = 0;
 
+	char names[128];
+
 	snprintf(d->service, sizeof d->service, "what to serve: %s "
-	    "(default: echo)", service_names(m->socktype));
+	    "(default: echo)", service_names(m->socktype, names, sizeof names));
 	for (o = server_opts; o->letter != 0; o++) {
 		if (!server_takes(m, o->letter))
 			continue;
@@ -638,11 +642,13 @@ server_serve(struct server *s, int fd, const struct sockaddr *peer,
     socklen_t peerlen)
 {
 	struct conn c;
-	long long start = s->verbose ? io_now_ms() : 0;
+	char room[65536];
+	long long start = io_now_ms();
 	int rc;
 
-	conn_init(&c, fd, peer, peerlen, s->timeout * 1000);
-	rc = s->service->stream(&c);
+	conn_start(&c, s->service, fd, peer, peerlen, s->timeout * 1000, room,
+	    sizeof room, start);
+	rc = conn_serve(&c);
 	close(fd);
 	s->served++;
 	if (rc == SERVICE_REFUSED && s->verbose)

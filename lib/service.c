@@ -1,15 +1,9 @@
 /* service: the protocols every server offers, each a function any server can call. */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "escape.h"
-#include "io.h"
-#include "log.h"
 #include "num.h"
 #include "service.h"
 
@@ -18,124 +12,86 @@
 #define CHARGEN_WIDTH	72
 #define CHARGEN_LINE	(CHARGEN_WIDTH + 2)
 
-void
-conn_init(struct conn *c, int fd, const struct sockaddr *peer,
-    socklen_t peerlen, int timeout_ms)
+/* Read into the whole room, or what is left of it after what is held. */
+static void
+want_input(struct xchg *x, size_t from, size_t upto)
 {
-	c->fd = fd;
-	c->timeout_ms = timeout_ms;
-	c->peer = peer;
-	c->peerlen = peerlen;
-	c->bytes_in = c->bytes_out = 0;
-	c->why[0] = '\0';
-	c->peerstr[0] = '\0';
+	x->in = x->room + from;
+	x->inroom = upto - from;
 }
 
-const char *
-conn_peer(struct conn *c)
+/* Write n bytes of p next, reading nothing meanwhile. */
+static void
+want_output(struct xchg *x, const char *p, size_t n)
 {
-	if (c->peerstr[0] == '\0')
-		addr_format(c->peer, c->peerlen, c->peerstr, sizeof c->peerstr);
-	return c->peerstr;
+	x->in = NULL;
+	x->out = p;
+	x->outlen = n;
 }
 
-/* Record why an I/O call failed; a timeout and a stop are said plainly. */
-static int
-conn_failed(struct conn *c, const char *what)
+/* The exchange is over, once what is to be written is written. */
+static void
+finish(struct xchg *x, enum xchg_end end)
 {
-	if (errno == ETIMEDOUT)
-		snprintf(c->why, sizeof c->why, "idle for %d s, dropped",
-		    c->timeout_ms / 1000);
-	else if (errno == EINTR)
-		snprintf(c->why, sizeof c->why, "cut off: the server is stopping");
-	else
-		snprintf(c->why, sizeof c->why, "%s: %s", what, strerror(errno));
-	return SERVICE_FAILED;
-}
-
-/* Write all of buf and count it; SERVICE_DONE or SERVICE_FAILED. */
-static int
-conn_write(struct conn *c, const void *buf, size_t n)
-{
-	if (io_writen(c->fd, buf, n, c->timeout_ms) == -1)
-		return conn_failed(c, "write");
-	c->bytes_out += n;
-	return SERVICE_DONE;
+	x->in = NULL;
+	x->end = end;
 }
 
 /* RFC 862: return every byte received, until the client closes. */
-static int
-echo_stream(struct conn *c)
+static void
+echo_read(struct xchg *x)
 {
-	char buf[65536];
-	ssize_t n;
+	want_input(x, 0, x->roomsize);
+}
 
-	while ((n = io_read(c->fd, buf, sizeof buf, c->timeout_ms)) > 0) {
-		c->bytes_in += (size_t)n;
-		if (conn_write(c, buf, (size_t)n) != SERVICE_DONE)
-			return SERVICE_FAILED;
-	}
-	return n == 0 ? SERVICE_DONE : conn_failed(c, "read");
+static void
+echo_input(struct xchg *x, size_t n)
+{
+	if (n == 0)
+		finish(x, XCHG_CLOSE);
+	else
+		want_output(x, x->room, n);
 }
 
 /* RFC 863: read and drop everything, until the client closes. */
-static int
-discard_stream(struct conn *c)
+static void
+discard_input(struct xchg *x, size_t n)
 {
-	char buf[65536];
-	ssize_t n;
-
-	while ((n = io_read(c->fd, buf, sizeof buf, c->timeout_ms)) > 0)
-		c->bytes_in += (size_t)n;
-	return n == 0 ? SERVICE_DONE : conn_failed(c, "read");
+	if (n == 0)
+		finish(x, XCHG_CLOSE);
 }
 
 size_t
 service_daytime(char *buf, size_t size)
 {
-	time_t now = time(NULL);
+	return service_daytime_at(time(NULL), buf, size);
+}
+
+size_t
+service_daytime_at(time_t when, char *buf, size_t size)
+{
 	struct tm tm;
 
 	/* The C locale's asctime layout, as UNP's daytime server sends it. */
-	if (localtime_r(&now, &tm) == NULL)
+	if (localtime_r(&when, &tm) == NULL)
 		return 0;
 	return strftime(buf, size, "%a %b %e %H:%M:%S %Y\r\n", &tm);
 }
 
-/* How long a server that closes first still reads what the client sends. */
-#define LINGER_MS	2000
-
-/*
- * The server closes first: end our side, then read and drop what the
- * client still sends, for a moment, so that unread input does not make the
- * kernel reset the connection and destroy the reply on its way (the
- * lingering close of Apache's httpd).  The moment is never longer than -t.
- */
+/* RFC 867: one line with the time; the server closes first. */
 static void
-conn_linger(struct conn *c)
+daytime_start(struct xchg *x)
 {
-	int ms = c->timeout_ms > 0 && c->timeout_ms < LINGER_MS ?
-	    c->timeout_ms : LINGER_MS;
-	long long deadline = io_now_ms() + ms;
-	char buf[4096];
-	long long left;
-
-	shutdown(c->fd, SHUT_WR);
-	while ((left = deadline - io_now_ms()) > 0 &&
-	    io_read(c->fd, buf, sizeof buf, (int)left) > 0)
-		continue;
+	want_output(x, x->room, service_daytime_at(x->now, x->room,
+	    x->roomsize));
+	finish(x, XCHG_LINGER);
 }
 
-/* RFC 867: one line with the time, then close. */
-static int
-daytime_stream(struct conn *c)
+/* A handler that is done once it has written: nothing to do. */
+static void
+nothing(struct xchg *x)
 {
-	char line[64];
-
-	if (conn_write(c, line, service_daytime(line, sizeof line)) != SERVICE_DONE)
-		return SERVICE_FAILED;
-	conn_linger(c);
-	return SERVICE_DONE;
+	(void)x;
 }
 
 void
@@ -149,93 +105,43 @@ service_chargen_line(unsigned i, char line[CHARGEN_LINE])
 	line[CHARGEN_WIDTH + 1] = '\n';
 }
 
-/* The whole cycle of the pattern, twice, so any offset starts a full cycle. */
-static const char *
-chargen_cycle(void)
+/* What chargen keeps at the end of its room to drop the client's input in. */
+#define CHARGEN_DROP	1024
+
+/* The next lines of the pattern, as many as the room holds, to write. */
+static void
+chargen_lines(struct xchg *x)
 {
-	static char cycle[2 * CHARGEN_CHARS * CHARGEN_LINE];
-	unsigned i;
+	size_t n = (x->roomsize - CHARGEN_DROP) / CHARGEN_LINE, i;
 
-	if (cycle[0] == '\0')
-		for (i = 0; i < 2 * CHARGEN_CHARS; i++)
-			service_chargen_line(i, cycle + i * CHARGEN_LINE);
-	return cycle;
-}
-
-/* Read and drop whatever the chargen client sends; 0 once it has closed. */
-static int
-chargen_drain(struct conn *c)
-{
-	char buf[4096];
-	ssize_t n = read(c->fd, buf, sizeof buf);
-
-	if (n > 0)
-		c->bytes_in += (size_t)n;
-	return n == 0 ? 0 : 1;
+	for (i = 0; i < n; i++)
+		service_chargen_line(x->line++ % CHARGEN_CHARS,
+		    x->room + i * CHARGEN_LINE);
+	x->out = x->room;
+	x->outlen = n * CHARGEN_LINE;
 }
 
 /* RFC 864: send the pattern until the client goes away; input is dropped. */
-static int
-chargen_stream(struct conn *c)
+static void
+chargen_start(struct xchg *x)
 {
-	const char *cycle = chargen_cycle();
-	const size_t period = CHARGEN_CHARS * CHARGEN_LINE;
-	struct pollfd pfd = { .fd = c->fd, .events = POLLIN | POLLOUT };
-	size_t off = 0;
-	ssize_t w;
-	int rc;
-
-	for (;;) {
-		rc = poll(&pfd, 1, c->timeout_ms > 0 ? c->timeout_ms : -1);
-		if (rc == -1 && errno == EINTR && !io_stopping())
-			continue;
-		if (rc == 0)
-			errno = ETIMEDOUT;
-		if (rc <= 0)
-			return conn_failed(c, "poll");
-		if ((pfd.revents & POLLIN) && chargen_drain(c) == 0)
-			pfd.events = POLLOUT;
-		if (!(pfd.revents & (POLLOUT | POLLERR | POLLHUP)))
-			continue;
-		w = write(c->fd, cycle + off, period);
-		if (w == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		/* The client closing is how a chargen exchange ends. */
-		if (w == -1)
-			return (errno == EPIPE || errno == ECONNRESET) ?
-			    SERVICE_DONE : conn_failed(c, "write");
-		c->bytes_out += (size_t)w;
-		off = (off + (size_t)w) % period;
-	}
+	x->endless = 1;
+	chargen_lines(x);
+	want_input(x, x->roomsize - CHARGEN_DROP, x->roomsize);
 }
 
-/* Refuse a request of len bytes that breaks the protocol, showing it escaped. */
-static int
-conn_refused(struct conn *c, const char *why, const char *req, size_t len)
+static void
+chargen_input(struct xchg *x, size_t n)
 {
-	char shown[ESCAPE_SIZE(SERVICE_BENCH_LINE)];
-
-	if (len > 0 && req[len - 1] == '\n')
-		len--;
-	escape_text(shown, sizeof shown, req, len);
-	snprintf(c->why, sizeof c->why, "%s: \"%s\"", why, shown);
-	conn_linger(c);
-	return SERVICE_REFUSED;
+	/* The client closing its side is no reason to stop. */
+	if (n == 0)
+		x->in = NULL;
 }
 
-/* Reply with n bytes of filler. */
-static int
-bench_reply(struct conn *c, size_t n)
+static void
+chargen_wrote(struct xchg *x)
 {
-	static const char filler[65536];
-	size_t chunk;
-
-	for (; n > 0; n -= chunk) {
-		chunk = n < sizeof filler ? n : sizeof filler;
-		if (conn_write(c, filler, chunk) != SERVICE_DONE)
-			return SERVICE_FAILED;
-	}
-	return SERVICE_DONE;
+	chargen_lines(x);
 }
 
 long long
@@ -264,139 +170,245 @@ service_bench_request(const char *line, size_t len, const char **why)
 	return v;
 }
 
+/* Refuse a request of len bytes that breaks the protocol, showing it escaped. */
+static void
+refuse(struct xchg *x, const char *why, const char *req, size_t len)
+{
+	char shown[ESCAPE_SIZE(SERVICE_BENCH_LINE)];
+
+	if (len > 0 && req[len - 1] == '\n')
+		len--;
+	escape_text(shown, sizeof shown, req, len);
+	snprintf(x->why, sizeof x->why, "%s: \"%s\"", why, shown);
+	x->result = SERVICE_REFUSED;
+	finish(x, XCHG_LINGER);
+}
+
+/* What every bench reply is made of. */
+static const char filler[65536];
+
+/* The next piece of the reply, or what comes after the reply. */
+static void bench_next(struct xchg *x);
+
+static void
+bench_reply_piece(struct xchg *x)
+{
+	size_t n = x->left < sizeof filler ? (size_t)x->left : sizeof filler;
+
+	x->left -= n;
+	want_output(x, filler, n);
+}
+
+/*
+ * The next request held in room: served, or refused; or, when it has not
+ * all come, more input.  A request is at most SERVICE_BENCH_LINE - 1 bytes.
+ */
+static void
+bench_next(struct xchg *x)
+{
+	const size_t max = SERVICE_BENCH_LINE - 1;
+	char *nl = memchr(x->room, '\n', x->held);
+	size_t len;
+	const char *why;
+	long long n;
+
+	if (nl == NULL) {
+		if (x->held >= max)
+			refuse(x, "request too long", x->room, max);
+		else
+			want_input(x, x->held, max);
+		return;
+	}
+	len = (size_t)(nl - x->room) + 1;
+	if ((n = service_bench_request(x->room, len, &why)) == -1) {
+		refuse(x, why, x->room, len);
+		return;
+	}
+	/* What came after the request is the next one: keep it. */
+	memmove(x->room, x->room + len, x->held - len);
+	x->held -= len;
+	x->left = (unsigned long long)n;
+	bench_reply_piece(x);
+}
+
 /*
  * The protocol of UNP's chapter 30 load client: a request is ASCII decimal
  * N and a newline, the reply exactly N bytes; repeat until the client
  * closes.  A whole request must come within -t: a client that sends a
  * byte now and then does not keep a worker for ever.
  */
-static int
-bench_stream(struct conn *c)
+static void
+bench_start(struct xchg *x)
 {
-	struct io_lines lb;
-	char line[SERVICE_BENCH_LINE];
-	const char *why;
-	long long n;
-	ssize_t len;
-
-	io_lines_init(&lb, c->fd);
-	for (;;) {
-		lb.deadline_ms = c->timeout_ms > 0 ? io_now_ms() + c->timeout_ms : 0;
-		len = io_readline(&lb, line, sizeof line, c->timeout_ms);
-		if (len == 0)
-			return SERVICE_DONE;
-		if (len == -1 && errno == ETIMEDOUT) {
-			snprintf(c->why, sizeof c->why, "no whole request "
-			    "within %d s, dropped", c->timeout_ms / 1000);
-			return SERVICE_FAILED;
-		}
-		if (len == -1)
-			return conn_failed(c, "read");
-		c->bytes_in += (size_t)len;
-		if ((n = service_bench_request(line, (size_t)len, &why)) == -1)
-			return conn_refused(c, why, line, (size_t)len);
-		if (bench_reply(c, (size_t)n) != SERVICE_DONE)
-			return SERVICE_FAILED;
-	}
+	x->whole = 1;
+	bench_next(x);
 }
 
-/* The print service's wait for standard output, where there is no -t. */
-#define PRINT_WAIT_MS	1000
+static void
+bench_input(struct xchg *x, size_t n)
+{
+	if (n == 0 && x->held == 0) {
+		finish(x, XCHG_CLOSE);
+		return;
+	}
+	if (n == 0) {
+		refuse(x, "request without newline", x->room, x->held);
+		return;
+	}
+	x->held += n;
+	bench_next(x);
+}
+
+static void
+bench_wrote(struct xchg *x)
+{
+	if (x->left > 0)
+		bench_reply_piece(x);
+	else
+		bench_next(x);
+}
+
+/* The longest piece of a line print shows at once; the rest follows. */
+#define PRINT_PIECE	1023
+
+/*
+ * The next line held in room, or a piece of PRINT_PIECE bytes of a longer
+ * one, for standard output; or, when none has all come, more input.
+ */
+static void
+print_next(struct xchg *x)
+{
+	char *nl = memchr(x->room, '\n', x->held);
+	size_t len = nl != NULL ? (size_t)(nl - x->room) + 1 : x->held;
+
+	if (nl == NULL && x->held < PRINT_PIECE && !x->closed) {
+		want_input(x, x->held, PRINT_PIECE);
+		return;
+	}
+	if (len == 0) {
+		finish(x, XCHG_CLOSE);
+		return;
+	}
+	if (len > PRINT_PIECE)
+		len = PRINT_PIECE;
+	x->out_print = 1;
+	x->print_more = nl == NULL && len == PRINT_PIECE;
+	x->left = len;
+	want_output(x, x->room, len);
+}
 
 /*
  * Write what the client sends to standard output, a line at a time,
- * escaped, every byte of it; a long line in pieces.
+ * escaped, every byte of it; a long line in pieces; at the end, a last
+ * line without a newline as it is.
  */
-static int
-print_stream(struct conn *c)
+static void
+print_start(struct xchg *x)
 {
-	struct io_lines lb;
-	char line[1024];
-	ssize_t len;
-	int more;
-
-	io_lines_init(&lb, c->fd);
-	while ((len = io_readline(&lb, line, sizeof line, c->timeout_ms)) > 0) {
-		c->bytes_in += (size_t)len;
-		/* A full piece without its newline: the line goes on. */
-		more = line[len - 1] != '\n' && (size_t)len == sizeof line - 1;
-		if (log_output(conn_peer(c), line, (size_t)len, more,
-		    c->timeout_ms) == -1) {
-			if (errno == ETIMEDOUT)
-				snprintf(c->why, sizeof c->why, "standard output "
-				    "took nothing for %d s, dropped",
-				    c->timeout_ms / 1000);
-			else
-				conn_failed(c, "standard output");
-			return SERVICE_FAILED;
-		}
-	}
-	return len == 0 ? SERVICE_DONE : conn_failed(c, "read");
+	want_input(x, 0, PRINT_PIECE);
 }
 
-static ssize_t
-echo_dgram(const char *in, size_t len, char *out, size_t size,
-    const struct sockaddr *peer, socklen_t peerlen)
+static void
+print_input(struct xchg *x, size_t n)
 {
-	(void)peer, (void)peerlen;
-	if (len > size)
-		len = size;
-	memcpy(out, in, len);
+	x->held += n;
+	x->closed = n == 0;
+	print_next(x);
+}
+
+static void
+print_wrote(struct xchg *x)
+{
+	memmove(x->room, x->room + x->left, x->held - x->left);
+	x->held -= (size_t)x->left;
+	print_next(x);
+}
+
+static const struct stream_handler echo_handler = {
+	echo_read, echo_input, echo_read
+};
+static const struct stream_handler discard_handler = {
+	echo_read, discard_input, nothing
+};
+static const struct stream_handler daytime_handler = {
+	daytime_start, discard_input, nothing
+};
+static const struct stream_handler chargen_handler = {
+	chargen_start, chargen_input, chargen_wrote
+};
+static const struct stream_handler bench_handler = {
+	bench_start, bench_input, bench_wrote
+};
+static const struct stream_handler print_handler = {
+	print_start, print_input, print_wrote
+};
+
+static ssize_t
+echo_dgram(const struct dgram_req *d, char *out, size_t size)
+{
+	size_t len = d->len < size ? d->len : size;
+
+	memcpy(out, d->in, len);
 	return (ssize_t)len;
 }
 
 static ssize_t
-discard_dgram(const char *in, size_t len, char *out, size_t size,
-    const struct sockaddr *peer, socklen_t peerlen)
+discard_dgram(const struct dgram_req *d, char *out, size_t size)
 {
-	(void)in, (void)len, (void)out, (void)size, (void)peer, (void)peerlen;
-	return -1;
+	(void)d, (void)out, (void)size;
+	return SERVICE_NO_REPLY;
 }
 
 static ssize_t
-daytime_dgram(const char *in, size_t len, char *out, size_t size,
-    const struct sockaddr *peer, socklen_t peerlen)
+daytime_dgram(const struct dgram_req *d, char *out, size_t size)
 {
-	(void)in, (void)len, (void)peer, (void)peerlen;
+	(void)d;
 	return (ssize_t)service_daytime(out, size);
 }
 
-/* RFC 864 over UDP: a random 0 to 512 characters of the pattern. */
-static ssize_t
-chargen_dgram(const char *in, size_t len, char *out, size_t size,
-    const struct sockaddr *peer, socklen_t peerlen)
+/* A well-mixed 64 bits of x (splitmix64's finalizer). */
+static unsigned long long
+mix(unsigned long long x)
 {
-	static unsigned line;
-	size_t n = (size_t)random() % (SERVICE_CHARGEN_DGRAM + 1);
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
 
-	(void)in, (void)len, (void)peer, (void)peerlen;
+/*
+ * RFC 864 over UDP: 0 to 512 characters of the pattern, a "random"
+ * number of them, from the line the count of datagrams has reached.
+ */
+static ssize_t
+chargen_dgram(const struct dgram_req *d, char *out, size_t size)
+{
+	size_t n = (size_t)(mix(d->seq) % (SERVICE_CHARGEN_DGRAM + 1)), i;
+	char line[CHARGEN_LINE];
+
 	if (n > size)
 		n = size;
-	memcpy(out, chargen_cycle() + (line % CHARGEN_CHARS) * CHARGEN_LINE, n);
-	line++;
+	for (i = 0; i < n; i += CHARGEN_LINE) {
+		service_chargen_line((unsigned)((d->seq + i / CHARGEN_LINE) %
+		    CHARGEN_CHARS), line);
+		memcpy(out + i, line, n - i < CHARGEN_LINE ? n - i : CHARGEN_LINE);
+	}
 	return (ssize_t)n;
 }
 
 static ssize_t
-print_dgram(const char *in, size_t len, char *out, size_t size,
-    const struct sockaddr *peer, socklen_t peerlen)
+print_dgram(const struct dgram_req *d, char *out, size_t size)
 {
-	char from[ADDR_STRLEN];
-
-	(void)out, (void)size;
-	/* No -t here: a line standard output does not take in a while is lost. */
-	log_output(addr_format(peer, peerlen, from, sizeof from), in, len, 0,
-	    PRINT_WAIT_MS);
-	return -1;
+	(void)d, (void)out, (void)size;
+	return SERVICE_PRINT;
 }
 
 static const struct service services[] = {
-	{ "echo",	echo_stream,	echo_dgram },
-	{ "discard",	discard_stream,	discard_dgram },
-	{ "daytime",	daytime_stream,	daytime_dgram },
-	{ "chargen",	chargen_stream,	chargen_dgram },
-	{ "bench",	bench_stream,	NULL },
-	{ "print",	print_stream,	print_dgram },
+	{ "echo",	&echo_handler,		echo_dgram },
+	{ "discard",	&discard_handler,	discard_dgram },
+	{ "daytime",	&daytime_handler,	daytime_dgram },
+	{ "chargen",	&chargen_handler,	chargen_dgram },
+	{ "bench",	&bench_handler,		NULL },
+	{ "print",	&print_handler,		print_dgram },
 };
 
 const struct service *
@@ -410,22 +422,18 @@ service_find(const char *name)
 	return NULL;
 }
 
-const char *
-service_names(int socktype)
+char *
+service_names(int socktype, char *buf, size_t size)
 {
-	static char names[2][128];
-	char *list = names[socktype == SOCK_DGRAM];
-	size_t i;
+	size_t i, len = 0;
 
-	if (list[0] != '\0')
-		return list;
-	for (i = 0; i < sizeof services / sizeof services[0]; i++) {
+	buf[0] = '\0';
+	for (i = 0; i < sizeof services / sizeof services[0] && len < size; i++) {
 		if ((socktype == SOCK_DGRAM ? (void *)services[i].dgram :
 		    (void *)services[i].stream) == NULL)
 			continue;
-		if (list[0] != '\0')
-			strcat(list, ", ");
-		strcat(list, services[i].name);
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    len > 0 ? ", " : "", services[i].name);
 	}
-	return list;
+	return buf;
 }

@@ -1,12 +1,14 @@
 /*
  * fuzz_dgram: every datagram handler of lib/service, on any datagram from
  * any kind of peer.  A handler answers or not, but its answer fits the
- * buffer it is given: the length is -1 or 0 to size, and nothing is read
- * past the datagram nor written past the buffer.
+ * buffer it is given: the length is SERVICE_NO_REPLY, SERVICE_PRINT or 0
+ * to size, and nothing is read past the datagram nor written past the
+ * buffer.
  *
  * An input is SIZE (2 bytes, big-endian: the reply buffer, 0 to 65535
  * bytes) PEER (1 byte: an IPv4, IPv6, Unix path or unnamed Unix sender)
- * DATAGRAM...  Each service that offers datagrams answers it in turn.
+ * SEQ (1 byte: the count of datagrams before it) DATAGRAM...  Each
+ * service that offers datagrams answers it in turn.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -14,8 +16,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 #include "service.h"
@@ -32,7 +32,7 @@ find_services(void)
 	char names[256], *name, *last;
 	const struct service *svc;
 
-	snprintf(names, sizeof names, "%s", service_names(SOCK_DGRAM));
+	service_names(SOCK_DGRAM, names, sizeof names);
 	for (name = strtok_r(names, ", ", &last); name != NULL;
 	    name = strtok_r(NULL, ", ", &last)) {
 		svc = service_find(name);
@@ -46,13 +46,7 @@ find_services(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	int fd;
-
 	(void)argc, (void)argv;
-	/* print writes each datagram to standard output: not to the terminal. */
-	if ((fd = open("/dev/null", O_WRONLY)) == -1 || dup2(fd, STDOUT_FILENO) == -1)
-		abort();
-	close(fd);
 	find_services();
 	return 0;
 }
@@ -93,24 +87,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct sockaddr *peer;
 	socklen_t peerlen;
 	size_t outsize, i;
+	unsigned long long seq;
 	ssize_t r;
 	char *out;
 
-	if (size < 3)
+	if (size < 4)
 		return 0;
 	outsize = (size_t)data[0] << 8 | data[1];
 	peer = peer_of(data[2], &peerlen);
-	data += 3, size -= 3;
+	seq = data[3];
+	data += 4, size -= 4;
 	for (i = 0; i < nservices; i++) {
 		/* A block of exactly outsize bytes: ASan sees a byte too far. */
 		if ((out = malloc(outsize)) == NULL && outsize > 0)
 			abort();
-		r = dgram_services[i]->dgram((const char *)data, size, out,
-		    outsize, peer, peerlen);
-		if (!(r == -1 || (r >= 0 && (size_t)r <= outsize)))
+		r = dgram_services[i]->dgram(&(struct dgram_req){
+		    .in = (const char *)data, .len = size, .peer = peer,
+		    .peerlen = peerlen, .seq = seq }, out, outsize);
+		if (!(r == SERVICE_NO_REPLY || r == SERVICE_PRINT ||
+		    (r >= 0 && (size_t)r <= outsize)))
 			fprintf(stderr, "%s: reply of %zd bytes, buffer %zu\n",
 			    dgram_services[i]->name, r, outsize);
-		FUZZ_ASSERT(r == -1 || (r >= 0 && (size_t)r <= outsize));
+		FUZZ_ASSERT(r == SERVICE_NO_REPLY || r == SERVICE_PRINT ||
+		    (r >= 0 && (size_t)r <= outsize));
 		free(out);
 	}
 	return 0;
