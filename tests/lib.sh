@@ -216,10 +216,11 @@ finish() {
 trap finish EXIT
 trap 'fail "interrupted"' INT TERM
 
-# hold_client NAME PORT: a client (tests/hold.py) that is served once and
-# then keeps its connection open until release_client NAME.  Sets HELD_PID.
+# hold_client NAME PORT [silent]: a client (tests/hold.py) that is served
+# once, or with silent sends nothing, and then keeps its connection open
+# until release_client NAME.  Sets HELD_PID.
 hold_client() {
-	python3 "$TOP_SRCDIR/tests/hold.py" "$2" "$T/$1" &
+	python3 "$TOP_SRCDIR/tests/hold.py" "$2" "$T/$1" ${3:+"$3"} &
 	HELD_PID=$!
 	eval "HELD_$1=$HELD_PID"
 	wait_for_file "$T/$1.held" || fail "client $1 was not served"
@@ -571,6 +572,19 @@ serves_every_service() {
 	grep -Eq '^127\.0\.0\.1:[0-9]+: world$' "$SERVER_ERR.out" || fail "print: $(cat "$SERVER_ERR.out")"
 	grep -Eq '^127\.0\.0\.1:[0-9]+: from nc$' "$SERVER_ERR.out" || fail "print: $(cat "$SERVER_ERR.out")"
 	ok "$prog $*: print"
+}
+
+# evd_says_open COUNT TIMES: SIGUSR1 to the evd of SERVER_PID, again and
+# again, until it has said TIMES times in all that COUNT connections are
+# open; bounded.
+evd_says_open() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		kill -USR1 "$SERVER_PID"
+		[ "$(grep -c "^evd: $1 connections open" "$SERVER_ERR")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # The watchdog: a test that hangs is ended, and fails.  Stopped, it takes
