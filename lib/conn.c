@@ -209,7 +209,7 @@ drop_input(struct conn *c)
 int
 conn_step(struct conn *c, long long now_ms)
 {
-	int ops, progress, r;
+	int ops, progress, r, out_blocked = 0, in_blocked = 0;
 
 	for (ops = 0; ops < STEP_OPS && c->state != CONN_OVER; ops++) {
 		if (c->state == CONN_LINGERING) {
@@ -217,15 +217,18 @@ conn_step(struct conn *c, long long now_ms)
 				return 1;
 			continue;
 		}
+		/* What would block once in a step is not tried again in it. */
 		progress = 0;
-		if (c->x.outlen > 0) {
+		if (c->x.outlen > 0 && !out_blocked) {
 			if ((r = write_some(c, now_ms)) == -1)
 				return 0;
+			out_blocked = r == 0;
 			progress |= r;
 		}
-		if (wants_input(c)) {
+		if (wants_input(c) && !in_blocked) {
 			if ((r = read_some(c, now_ms)) == -1)
 				return 0;
+			in_blocked = r == 0;
 			progress |= r;
 		}
 		if (c->x.outlen == 0 && (c->x.end != XCHG_GOING ||
