@@ -299,14 +299,15 @@ conn_serve(struct conn *c)
 	while (conn_step(c, now)) {
 		pfd.fd = c->fd;
 		pfd.events = conn_events(c);
-		left = c->deadline_ms == 0 ? -1 : c->deadline_ms - now;
-		if (left == 0 || left < -1) {
+		left = c->deadline_ms - now;
+		if (c->deadline_ms != 0 && left <= 0) {
 			conn_expire(c);
 			continue;
 		}
-		rc = poll(&pfd, 1, (int)(left > INT_MAX ? INT_MAX : left));
+		rc = poll(&pfd, 1, c->deadline_ms == 0 ? -1 :
+		    (int)(left > INT_MAX ? INT_MAX : left));
 		now = io_now_ms();
-		if (rc == 0 && now >= c->deadline_ms)
+		if (rc == 0 && c->deadline_ms != 0 && now >= c->deadline_ms)
 			conn_expire(c);
 		else if (rc == -1 && errno == EINTR && io_stopping())
 			conn_cut(c);
