@@ -26,10 +26,11 @@
 volatile sig_atomic_t server_term, server_hup, server_usr1, server_chld;
 
 static void
-server_defaults(struct server *s, const struct server_model *m)
+server_defaults(struct server *s, const struct server_model *m, void *ctx)
 {
 	memset(s, 0, sizeof *s);
 	s->model = m;
+	s->model_ctx = ctx;
 	s->family = AF_UNSPEC;
 	s->backlog = SOMAXCONN;
 	s->service = service_find("echo");
@@ -93,7 +94,7 @@ option_one(struct server *s, int opt, const char *arg, char *why,
 			snprintf(why, whylen, "unknown option '-%c'", opt);
 			return -1;
 		}
-		return s->model->option(opt, arg, why, whylen);
+		return s->model->option(s->model_ctx, opt, arg, why, whylen);
 	}
 }
 
@@ -191,7 +192,8 @@ static int
 server_open(struct server *s, char *err, size_t errlen)
 {
 	if (s->model->open != NULL)
-		s->fd = s->model->open(s, err, errlen) == -1 ? -1 : s->fd;
+		s->fd = s->model->open(s->model_ctx, s, err, errlen) == -1 ?
+		    -1 : s->fd;
 	else if (s->model->socktype == SOCK_STREAM)
 		s->fd = net_listen(&s->addr, s->family, s->backlog, 0, err, errlen);
 	else
@@ -454,7 +456,7 @@ static void
 server_cleanup(struct server *s)
 {
 	if (s->model->close != NULL && s->fd != -1)
-		s->model->close(s);
+		s->model->close(s->model_ctx, s);
 	if (s->fd != -1)
 		close(s->fd);
 	if (s->spare_fd != -1)
@@ -464,7 +466,7 @@ server_cleanup(struct server *s)
 }
 
 int
-server_main(int argc, char **argv, const struct server_model *m)
+server_main(int argc, char **argv, const struct server_model *m, void *ctx)
 {
 	struct server s;
 	struct server_doc doc;
@@ -472,7 +474,7 @@ server_main(int argc, char **argv, const struct server_model *m)
 	int found, status = 1;
 
 	log_open(m->name);
-	server_defaults(&s, m);
+	server_defaults(&s, m, ctx);
 	server_doc(&doc, m);
 	if ((found = server_options(&s, &doc, argc, argv, err, sizeof err)) !=
 	    OPT_END)
@@ -489,18 +491,20 @@ server_main(int argc, char **argv, const struct server_model *m)
 	}
 	switch (server_start(&s, &status, err, sizeof err)) {
 	case 1:
-		/* The parent of a daemon: the daemon keeps all of it. */
-		close(s.fd);
-		close(s.spare_fd);
-		limit_free(s.peer_logs);
-		pidfile_close(&s.pf);
-		return status;
+		/*
+		 * The parent of a daemon leaves, as daemon(3)'s does: all it
+		 * holds is the daemon's, nothing to undo or remove.  It exits
+		 * here rather than return, so that what the model made stays
+		 * in the model's state (main's) until the end, as it does in
+		 * the daemon.
+		 */
+		exit(status);
 	case -1:
 		log_error("%s", err);
 		server_cleanup(&s);
 		return 1;
 	}
-	status = m->run(&s);
+	status = m->run(ctx, &s);
 	if (s.verbose)
 		server_summary(&s);
 	server_cleanup(&s);

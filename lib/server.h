@@ -27,7 +27,12 @@
 
 struct server;
 
-/* One concurrency model: what its file tells server_main. */
+/*
+ * One concurrency model: what its file tells server_main.  The model's
+ * state lives in a struct of its own, which its main gives server_main as
+ * ctx; every hook gets that ctx as its first argument (NULL for a model
+ * with no state), then the server where the hook acts on it.
+ */
 struct server_model {
 	const char	*name;		/* the program, for messages */
 	int		socktype;	/* SOCK_STREAM or SOCK_DGRAM */
@@ -41,22 +46,24 @@ struct server_model {
 	 */
 	const struct opt_doc *opts;
 	/* An option of the model's own: 0, or -1 with the reason in why. */
-	int		(*option)(int opt, const char *arg, char *why,
+	int		(*option)(void *ctx, int opt, const char *arg, char *why,
 			    size_t whylen);
 	/*
 	 * Bind s->fd, blocking or not as the model needs; NULL: net_listen
 	 * (made non-blocking, for server_accept to wait in pselect) or
 	 * net_bind.  0, or -1 with err.
 	 */
-	int		(*open)(struct server *s, char *err, size_t errlen);
+	int		(*open)(void *ctx, struct server *s, char *err,
+			    size_t errlen);
 	/* Serve until told to stop; returns the exit status. */
-	int		(*run)(struct server *s);
+	int		(*run)(void *ctx, struct server *s);
 	/* Undo what open did beyond closing s->fd (a socket file); may be NULL. */
-	void		(*close)(struct server *s);
+	void		(*close)(void *ctx, struct server *s);
 };
 
 struct server {
 	const struct server_model *model;
+	void		*model_ctx;	/* the model's state, given to its hooks */
 	/* The command line. */
 	int		family;		/* -4, -6: AF_INET, AF_INET6; else AF_UNSPEC */
 	int		backlog;	/* -b */
@@ -92,9 +99,11 @@ extern volatile sig_atomic_t server_chld;	/* SIGCHLD */
  * server_main: everything a server does around its model: parse argv, open
  * the socket, detach, write the pidfile, drop privileges, set up signals,
  * print the start-up line, run the model, clean up.  Returns the exit
- * status: 0, 1 for a runtime error, 2 for a usage error.
+ * status: 0, 1 for a runtime error, 2 for a usage error.  ctx is the
+ * model's state, handed to each of its hooks.
  */
-int	server_main(int argc, char **argv, const struct server_model *m);
+int	server_main(int argc, char **argv, const struct server_model *m,
+	    void *ctx);
 
 /*
  * server_accept: the next connection on lfd, non-blocking and

@@ -35,11 +35,18 @@ struct lock_watch {
 	long long		since_ms;	/* when connections were first seen waiting */
 };
 
+struct slot;		/* what the parent alone knows of a slot (preforkd.c) */
+
 /* The pool as the parent keeps it; a child sees its copy from the fork. */
 struct pool {
 	struct server		*server;
 	const struct strategy	*strategy;
 	int			nslots;		/* -n */
+	long long		requests;	/* -r: a child's connections; 0: no end */
+	struct slot		*slots;		/* nslots of them */
+	/* Children replaced on SIGHUP that are still finishing their connection. */
+	pid_t			*retiring;
+	int			nretiring, retiring_room;
 	pid_t			parent;		/* the pool's parent */
 	pid_t			self;		/* in a child: its own pid */
 	struct pool_shared	*shared;

@@ -26,18 +26,19 @@
 #include "path.h"
 #include "server.h"
 
-static struct {
+/* unixdgd's state: its options, and the socket file it made. */
+struct unixdgd {
 	int	mode;			/* -m, or -1: what the umask leaves */
 	long long rate;			/* -r */
 	int	dirfd;			/* the directory of the file, held: the */
 	char	name[ADDR_UNIX_MAX + 1];/* checks and removals happen there */
 	dev_t	dev;			/* which file we made, to remove only it */
 	ino_t	ino;
-} sockfile = { .mode = -1, .rate = DGRAM_RATE, .dirfd = -1 };
+};
 
 /* -m: an octal mode up to 0777.  (num_parse reads decimals; a mode is octal.) */
 static int
-option_mode(int opt, const char *arg, char *why, size_t whylen)
+option_mode(int opt, const char *arg, int *mode, char *why, size_t whylen)
 {
 	const char *digits = arg + strspn(arg, "0");
 
@@ -47,16 +48,18 @@ option_mode(int opt, const char *arg, char *why, size_t whylen)
 		    arg);
 		return -1;
 	}
-	sockfile.mode = (int)strtol(arg, NULL, 8);
+	*mode = (int)strtol(arg, NULL, 8);
 	return 0;
 }
 
 static int
-unixdgd_option(int opt, const char *arg, char *why, size_t whylen)
+unixdgd_option(void *ctx, int opt, const char *arg, char *why, size_t whylen)
 {
+	struct unixdgd *u = ctx;
+
 	if (opt == 'm')
-		return option_mode(opt, arg, why, whylen);
-	return dgram_option_rate(opt, arg, &sockfile.rate, why, whylen);
+		return option_mode(opt, arg, &u->mode, why, whylen);
+	return dgram_option_rate(opt, arg, &u->rate, why, whylen);
 }
 
 /*
@@ -67,17 +70,17 @@ unixdgd_option(int opt, const char *arg, char *why, size_t whylen)
  * one, 1 for someone, -1 with errno when it cannot tell.
  */
 static int
-server_answers(void)
+server_answers(const struct unixdgd *u)
 {
 	struct sockaddr_un sun;
 	int here, fd = -1, rc = -1, saved;
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, sockfile.name, strlen(sockfile.name) + 1);
+	memcpy(sun.sun_path, u->name, strlen(u->name) + 1);
 	if ((here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return -1;
-	if (fchdir(sockfile.dirfd) == 0 &&
+	if (fchdir(u->dirfd) == 0 &&
 	    (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) != -1)
 		rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
 	saved = errno;
@@ -99,11 +102,11 @@ server_answers(void)
  * make us remove a live socket elsewhere.
  */
 static int
-clear_path(const char *path, char *err, size_t errlen)
+clear_path(const struct unixdgd *u, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (fstatat(sockfile.dirfd, sockfile.name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+	if (fstatat(u->dirfd, u->name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -114,7 +117,7 @@ clear_path(const char *path, char *err, size_t errlen)
 		    path);
 		return -1;
 	}
-	switch (server_answers()) {
+	switch (server_answers(u)) {
 	case 1:
 		snprintf(err, errlen, "%s: in use: a server answers there", path);
 		return -1;
@@ -123,7 +126,7 @@ clear_path(const char *path, char *err, size_t errlen)
 		    "there: %s; not removed", path, strerror(errno));
 		return -1;
 	}
-	if (unlinkat(sockfile.dirfd, sockfile.name, 0) == -1) {
+	if (unlinkat(u->dirfd, u->name, 0) == -1) {
 		snprintf(err, errlen, "%s: remove stale socket: %s", path,
 		    strerror(errno));
 		return -1;
@@ -134,22 +137,23 @@ clear_path(const char *path, char *err, size_t errlen)
 
 /* Let the held directory go: nothing of ours is in it to remove. */
 static int
-forget_dir(void)
+forget_dir(struct unixdgd *u)
 {
-	close(sockfile.dirfd);
-	sockfile.dirfd = -1;
+	close(u->dirfd);
+	u->dirfd = -1;
 	return -1;
 }
 
 /* Bind s->fd at the path or abstract name, the file made with mode -m. */
 static int
-unixdgd_open(struct server *s, char *err, size_t errlen)
+unixdgd_open(void *ctx, struct server *s, char *err, size_t errlen)
 {
+	struct unixdgd *u = ctx;
 	mode_t old = 0;
 	struct stat st;
 
 	if (s->addr.kind == ADDR_ABSTRACT) {
-		if (sockfile.mode != -1) {
+		if (u->mode != -1) {
 			snprintf(err, errlen, "-m: @%s is an abstract name, with no "
 			    "file to give a mode", s->addr.path);
 			return -1;
@@ -157,52 +161,54 @@ unixdgd_open(struct server *s, char *err, size_t errlen)
 		s->fd = net_bind(&s->addr, AF_UNSPEC, SOCK_DGRAM, 0, err, errlen);
 		return s->fd == -1 ? -1 : 0;
 	}
-	if ((sockfile.dirfd = path_open_dir(s->addr.path, sockfile.name,
-	    sizeof sockfile.name)) == -1) {
+	if ((u->dirfd = path_open_dir(s->addr.path, u->name,
+	    sizeof u->name)) == -1) {
 		snprintf(err, errlen, "%s: %s", s->addr.path, errno == EINVAL ?
 		    "not a file name" : strerror(errno));
 		return -1;
 	}
-	if (clear_path(s->addr.path, err, errlen) == -1)
-		return forget_dir();
+	if (clear_path(u, s->addr.path, err, errlen) == -1)
+		return forget_dir(u);
 	/* The umask, not a chmod after bind: no moment with the wrong mode. */
-	if (sockfile.mode != -1)
-		old = umask((mode_t)~sockfile.mode & 0777);
+	if (u->mode != -1)
+		old = umask((mode_t)~u->mode & 0777);
 	s->fd = net_bind(&s->addr, AF_UNSPEC, SOCK_DGRAM, 0, err, errlen);
-	if (sockfile.mode != -1)
+	if (u->mode != -1)
 		umask(old);
 	if (s->fd == -1)
-		return forget_dir();
+		return forget_dir(u);
 	/* What is at the name in the held directory now is ours to remove. */
-	if (fstatat(sockfile.dirfd, sockfile.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		sockfile.dev = st.st_dev;
-		sockfile.ino = st.st_ino;
+	if (fstatat(u->dirfd, u->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		u->dev = st.st_dev;
+		u->ino = st.st_ino;
 	}
 	return 0;
 }
 
 /* Remove the socket file: ours only, not one that has taken its place. */
 static void
-unixdgd_close(struct server *s)
+unixdgd_close(void *ctx, struct server *s)
 {
+	struct unixdgd *u = ctx;
 	struct stat st;
 
-	(void)s;
-	if (sockfile.dirfd == -1)
+	if (u->dirfd == -1)
 		return;
-	if (sockfile.ino != 0 && fstatat(sockfile.dirfd, sockfile.name, &st,
-	    AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == sockfile.dev &&
-	    st.st_ino == sockfile.ino && unlinkat(sockfile.dirfd, sockfile.name, 0) == -1)
+	if (u->ino != 0 && fstatat(u->dirfd, u->name, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == u->dev &&
+	    st.st_ino == u->ino && unlinkat(u->dirfd, u->name, 0) == -1)
 		log_warning("remove %s: %s", s->addr.path, strerror(errno));
-	close(sockfile.dirfd);
-	sockfile.dirfd = -1;
+	close(u->dirfd);
+	u->dirfd = -1;
 }
 
 /* The loop is lib/dgram.c's; this server's part is its socket file. */
 static int
-unixdgd_run(struct server *s)
+unixdgd_run(void *ctx, struct server *s)
 {
-	return dgram_serve(s, sockfile.rate, NULL);
+	const struct unixdgd *u = ctx;
+
+	return dgram_serve(s, u->rate, NULL);
 }
 
 static const struct opt_doc unixdgd_opts[] = {
@@ -229,5 +235,7 @@ static const struct server_model unixdgd = {
 int
 main(int argc, char **argv)
 {
-	return server_main(argc, argv, &unixdgd);
+	struct unixdgd u = { .mode = -1, .rate = DGRAM_RATE, .dirfd = -1 };
+
+	return server_main(argc, argv, &unixdgd, &u);
 }
