@@ -36,6 +36,7 @@ server_defaults(struct server *s, const struct server_model *m, void *ctx)
 	s->service = service_find("echo");
 	s->timeout = SERVER_TIMEOUT;
 	s->fd = s->spare_fd = s->ready_fd = -1;
+	source_init(&s->src);
 	pidfile_init(&s->pf);
 	s->accept_waits = 1;
 }
@@ -187,25 +188,22 @@ server_options(struct server *s, const struct server_doc *d, int argc,
 	    "udp", s->model->local, why, whylen) == -1 ? OPT_BAD : OPT_END;
 }
 
-/* Bind the socket the model serves on, and keep a spare descriptor. */
+/*
+ * The sockets, from the source as the model asks; a spare descriptor;
+ * then the model's own set-up.
+ */
 static int
 server_open(struct server *s, char *err, size_t errlen)
 {
-	if (s->model->open != NULL)
-		s->fd = s->model->open(s->model_ctx, s, err, errlen) == -1 ?
-		    -1 : s->fd;
-	else if (s->model->socktype == SOCK_STREAM)
-		s->fd = net_listen(&s->addr, s->family, s->backlog, 0, err, errlen);
-	else
-		s->fd = net_bind(&s->addr, s->family, SOCK_DGRAM, 0, err, errlen);
-	if (s->fd == -1)
+	const struct server_model *m = s->model;
+	struct source_want want = SOURCE_WANT_DEFAULT;
+
+	if (m->want != NULL)
+		m->want(s->model_ctx, &want);
+	if (source_open(&s->src, &s->addr, s->family, m->socktype, s->backlog,
+	    &want, err, errlen) == -1)
 		return -1;
-	/* server_accept waits in pselect, then takes what is there. */
-	if (s->model->open == NULL && s->model->socktype == SOCK_STREAM &&
-	    net_set_nonblock(s->fd, 1) == -1) {
-		snprintf(err, errlen, "listener: %s", strerror(errno));
-		return -1;
-	}
+	s->fd = s->src.fd[0];
 	net_local(s->fd, s->bound, sizeof s->bound);
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* Made before any fork: every process of the server shares it. */
@@ -213,7 +211,7 @@ server_open(struct server *s, char *err, size_t errlen)
 		snprintf(err, errlen, "peer log limit: %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	return m->open != NULL ? m->open(s->model_ctx, s, err, errlen) : 0;
 }
 
 /* Become user, after binding: groups, then group, then user, for good. */
@@ -455,10 +453,10 @@ server_summary(const struct server *s)
 static void
 server_cleanup(struct server *s)
 {
-	if (s->model->close != NULL && s->fd != -1)
+	if (s->model->close != NULL)
 		s->model->close(s->model_ctx, s);
-	if (s->fd != -1)
-		close(s->fd);
+	source_close(&s->src);
+	s->fd = -1;
 	if (s->spare_fd != -1)
 		close(s->spare_fd);
 	limit_free(s->peer_logs);

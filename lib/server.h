@@ -1,9 +1,19 @@
 /*
  * server: what every server shares.  The options, parsed once into one
- * struct; binding; the start-up line; detaching with readiness; the
- * pidfile; the privilege drop; signals; the accept wrapper; serving one
- * connection; the summary at exit.  A server's own file gives only its
- * model, as a struct server_model, and calls server_main.
+ * struct; the start-up line; detaching with readiness; the pidfile; the
+ * privilege drop; signals; the accept wrapper; serving one connection;
+ * the summary at exit.  A server's own file gives only its model, as a
+ * struct server_model, and calls server_main.
+ *
+ * Every server is one pipeline of three stages, each in one place:
+ *
+ *   1. the socket source (lib/source.c): the sockets, made as the model
+ *      asks (its want hook): one listener or one per worker, blocking or
+ *      not, a Unix socket file with its mode and its removal at exit;
+ *   2. the model (servers/X.c): how a connection or a datagram gets from
+ *      the socket to a handler, its state in a struct of its own;
+ *   3. the handlers (lib/service.c): the protocols, run on a connection
+ *      by server_serve, on a datagram by the loop of lib/dgram.c.
  */
 #ifndef TINCAN_SERVER_H
 #define TINCAN_SERVER_H
@@ -19,6 +29,7 @@
 #include "opt.h"
 #include "pidfile.h"
 #include "service.h"
+#include "source.h"
 
 /* The idle limit of a connection when -t is not given, in seconds. */
 #define SERVER_TIMEOUT	300
@@ -49,15 +60,26 @@ struct server_model {
 	int		(*option)(void *ctx, int opt, const char *arg, char *why,
 			    size_t whylen);
 	/*
-	 * Bind s->fd, blocking or not as the model needs; NULL: net_listen
-	 * (made non-blocking, for server_accept to wait in pselect) or
-	 * net_bind.  0, or -1 with err.
+	 * What the model asks of the socket source, once its options are
+	 * read: w comes filled with SOURCE_WANT_DEFAULT, one non-blocking
+	 * socket (server_accept waits in pselect, then takes what is there).
+	 * NULL: that.
+	 */
+	void		(*want)(void *ctx, struct source_want *w);
+	/*
+	 * Set up the model once its sockets are open (s->src, s->fd), before
+	 * the server detaches or drops privileges, so that what fails is
+	 * said on the terminal; may be NULL.  0, or -1 with err and nothing
+	 * left made.
 	 */
 	int		(*open)(void *ctx, struct server *s, char *err,
 			    size_t errlen);
 	/* Serve until told to stop; returns the exit status. */
 	int		(*run)(void *ctx, struct server *s);
-	/* Undo what open did beyond closing s->fd (a socket file); may be NULL. */
+	/*
+	 * Undo what open made, at the end; may be NULL.  Called also when
+	 * open failed or was not reached: it finds nothing made then.
+	 */
 	void		(*close)(void *ctx, struct server *s);
 };
 
@@ -75,7 +97,8 @@ struct server {
 	int		verbose;	/* -v */
 	struct addr	addr;		/* the operand */
 	/* What running makes. */
-	int		fd;		/* the listener, or the datagram socket */
+	struct source	src;		/* the sockets (lib/source.h) */
+	int		fd;		/* src.fd[0]: the listener, or the datagram socket */
 	char		bound[ADDR_STRLEN]; /* the address fd really has */
 	unsigned long long served;	/* connections or datagrams, for -v */
 	int		accept_waits;	/* wait in pselect before accept */

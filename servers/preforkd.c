@@ -79,25 +79,18 @@ preforkd_option(void *ctx, int opt, const char *arg, char *why, size_t whylen)
 	}
 }
 
-static int pool_open(struct preforkd *pf, struct server *s, char *err,
-    size_t errlen);
-
 /*
- * Before the server detaches or drops privileges: the listener (with
- * reuseport, carrying SO_REUSEPORT from the start) and the pool, so that
- * what fails is said on the terminal and a -u user need not bind.
+ * The listeners the strategy needs, from the socket source: one that the
+ * children share, or one for each child (reuseport, with SO_REUSEPORT
+ * from the start); blocking where the children wait in accept.
  */
-static int
-preforkd_open(void *ctx, struct server *s, char *err, size_t errlen)
+static void
+preforkd_want(void *ctx, struct source_want *w)
 {
-	struct preforkd *pf = ctx;
-	int flags;
+	const struct preforkd *pf = ctx;
 
-	flags = pf->strategy == strategy_find("reuseport") ? NET_REUSEPORT : 0;
-	s->fd = net_listen(&s->addr, s->family, s->backlog, flags, err, errlen);
-	if (s->fd == -1)
-		return -1;
-	return pool_open(pf, s, err, errlen);
+	w->per_worker = pf->strategy->per_child ? (int)pf->children : 0;
+	w->blocking = pf->strategy->blocking;
 }
 
 /* Has a child served its -r connections? */
@@ -533,12 +526,14 @@ shared_size(int nslots)
 }
 
 /*
- * The shared counters, and the strategy's own set-up.  0, or -1 with err
- * and nothing left made.
+ * Before the server detaches or drops privileges: the shared counters
+ * and the strategy's own set-up, so that what fails is said on the
+ * terminal.  0, or -1 with err and nothing left made.
  */
 static int
-pool_open(struct preforkd *pf, struct server *s, char *err, size_t errlen)
+preforkd_open(void *ctx, struct server *s, char *err, size_t errlen)
 {
+	struct preforkd *pf = ctx;
 	struct pool *p = &pf->pool;
 	char why[NET_ERRLEN];
 
@@ -590,7 +585,7 @@ preforkd_run(void *ctx, struct server *s)
 	struct pool *p = &((struct preforkd *)ctx)->pool;
 	int i;
 
-	/* Not in pool_open: -d forks between the two. */
+	/* Not in preforkd_open: -d forks between the two. */
 	p->parent = getpid();
 	for (i = 0; i < p->nslots; i++)
 		start_or_wait(p, i);
@@ -617,6 +612,7 @@ static const struct server_model preforkd = {
 	.what = "a TCP server with a pool of children made in advance",
 	.opts = preforkd_opts,
 	.option = preforkd_option,
+	.want = preforkd_want,
 	.open = preforkd_open,
 	.run = preforkd_run,
 	.close = preforkd_close,
