@@ -12,8 +12,13 @@
  *      not, a Unix socket file with its mode and its removal at exit;
  *   2. the model (servers/X.c): how a connection or a datagram gets from
  *      the socket to a handler, its state in a struct of its own;
- *   3. the handlers (lib/service.c): the protocols, run on a connection
- *      by server_serve, on a datagram by the loop of lib/dgram.c.
+ *   3. the handlers (lib/service.c): the protocols, state machines that
+ *      make no system call.  lib/conn.c drives one over a connection:
+ *      conn_serve for the blocking models (server_serve), conn_step for
+ *      an event loop; the loop of lib/dgram.c calls the datagram ones.
+ *
+ * A new model is its own file, its line in Makefile.am, its page, its
+ * tests and its line in scripts/compare-models.py: nothing here.
  */
 #ifndef TINCAN_SERVER_H
 #define TINCAN_SERVER_H
