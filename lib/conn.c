@@ -209,7 +209,7 @@ drop_input(struct conn *c)
 int
 conn_step(struct conn *c, long long now_ms)
 {
-	int ops, progress, r;
+	int ops, progress, r, out_blocked = 0, in_blocked = 0;
 
 	for (ops = 0; ops < STEP_OPS && c->state != CONN_OVER; ops++) {
 		if (c->state == CONN_LINGERING) {
@@ -217,15 +217,18 @@ conn_step(struct conn *c, long long now_ms)
 				return 1;
 			continue;
 		}
+		/* What would block once in a step is not tried again in it. */
 		progress = 0;
-		if (c->x.outlen > 0) {
+		if (c->x.outlen > 0 && !out_blocked) {
 			if ((r = write_some(c, now_ms)) == -1)
 				return 0;
+			out_blocked = r == 0;
 			progress |= r;
 		}
-		if (wants_input(c)) {
+		if (wants_input(c) && !in_blocked) {
 			if ((r = read_some(c, now_ms)) == -1)
 				return 0;
+			in_blocked = r == 0;
 			progress |= r;
 		}
 		if (c->x.outlen == 0 && (c->x.end != XCHG_GOING ||
@@ -296,14 +299,15 @@ conn_serve(struct conn *c)
 	while (conn_step(c, now)) {
 		pfd.fd = c->fd;
 		pfd.events = conn_events(c);
-		left = c->deadline_ms == 0 ? -1 : c->deadline_ms - now;
-		if (left == 0 || left < -1) {
+		left = c->deadline_ms - now;
+		if (c->deadline_ms != 0 && left <= 0) {
 			conn_expire(c);
 			continue;
 		}
-		rc = poll(&pfd, 1, (int)(left > INT_MAX ? INT_MAX : left));
+		rc = poll(&pfd, 1, c->deadline_ms == 0 ? -1 :
+		    (int)(left > INT_MAX ? INT_MAX : left));
 		now = io_now_ms();
-		if (rc == 0 && now >= c->deadline_ms)
+		if (rc == 0 && c->deadline_ms != 0 && now >= c->deadline_ms)
 			conn_expire(c);
 		else if (rc == -1 && errno == EINTR && io_stopping())
 			conn_cut(c);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -279,26 +280,31 @@ show(const struct sockaddr *peer, socklen_t len, const char *in, size_t n)
 int
 dgram_serve(struct server *s, long long rate, dgram_refuse_fn *refuse)
 {
-	static char in[DGRAM_MAX], out[DGRAM_MAX];
 	struct sockaddr_storage peer;
 	struct sockaddr *sa = (struct sockaddr *)&peer;
 	const char *why;
-	struct dgram d;
+	struct dgram *d;
 	socklen_t len;
 	ssize_t n, r;
 	int status = 0;
 
-	if (dgram_init(&d, s, rate) == -1) {
+	/* On the heap: its buffers are too large for a thread's stack. */
+	if ((d = malloc(sizeof *d)) == NULL) {
+		log_error("datagram buffers: %s", strerror(errno));
+		return 1;
+	}
+	if (dgram_init(d, s, rate) == -1) {
 		log_error("reply budget: %s", strerror(errno));
+		free(d);
 		return 1;
 	}
 	while (!server_term) {
 		len = sizeof peer;
-		n = dgram_recv(&d, in, sizeof in, sa, &len);
+		n = dgram_recv(d, d->in, sizeof d->in, sa, &len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EMSGSIZE) {
-			dgram_drop(&d, sa, len, DGRAM_TOO_LONG);
+			dgram_drop(d, sa, len, DGRAM_TOO_LONG);
 			continue;
 		}
 		if (n == -1) {
@@ -306,18 +312,19 @@ dgram_serve(struct server *s, long long rate, dgram_refuse_fn *refuse)
 			status = 1;
 			break;
 		}
-		if ((why = refused(&d, sa, len, refuse)) != NULL) {
-			dgram_drop(&d, sa, len, why);
+		if ((why = refused(d, sa, len, refuse)) != NULL) {
+			dgram_drop(d, sa, len, why);
 			continue;
 		}
-		r = s->service->dgram(&(struct dgram_req){ .in = in,
+		r = s->service->dgram(&(struct dgram_req){ .in = d->in,
 		    .len = (size_t)n, .peer = sa, .peerlen = len,
-		    .seq = d.received - 1 }, out, sizeof out);
+		    .seq = d->received - 1 }, d->out, sizeof d->out);
 		if (r == SERVICE_PRINT)
-			r = show(sa, len, in, (size_t)n);
-		answer(&d, sa, len, (size_t)n, out, r);
+			r = show(sa, len, d->in, (size_t)n);
+		answer(d, sa, len, (size_t)n, d->out, r);
 	}
-	dgram_summary(&d);
-	dgram_fini(&d);
+	dgram_summary(d);
+	dgram_fini(d);
+	free(d);
 	return status;
 }

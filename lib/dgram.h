@@ -25,7 +25,7 @@
 #define DGRAM_OPT_RATE	{ 'r', "rate", "replies a second to one sender, in " \
 	"bursts as large; 0: no limit (default: " OPT_STR(DGRAM_RATE) ")" }
 
-/* One datagram server at work. */
+/* One datagram server at work (large: its buffers are in it). */
 struct dgram {
 	struct server	*s;
 	int		family;		/* of s->fd: names an unnamed Unix sender */
@@ -37,6 +37,8 @@ struct dgram {
 	struct limit	*replies;	/* the budget of each source, for rate */
 	struct sockaddr_storage self;	/* our own address: never answered */
 	socklen_t	selflen;
+	char		in[DGRAM_MAX];	/* dgram_serve's: the datagram served, */
+	char		out[DGRAM_MAX];	/* and its reply */
 };
 
 /*

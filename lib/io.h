@@ -50,27 +50,4 @@ ssize_t	io_writen(int fd, const void *buf, size_t n, int timeout_ms);
  */
 int	io_write_shown(int fd, const void *buf, size_t n, int timeout_ms);
 
-/* A read buffer for line-oriented input on one descriptor. */
-struct io_lines {
-	int	fd;
-	long long deadline_ms;		/* io_now_ms time the line must come by; 0: none */
-	size_t	start, end;		/* unread bytes are data[start..end) */
-	char	data[4096];
-};
-
-/* io_lines_init: start reading lines from fd, with no deadline. */
-void	io_lines_init(struct io_lines *lb, int fd);
-
-/*
- * io_readline: the next line, its '\n' kept, NUL-terminated in line.
- * Returns its length; at end of file a last line without '\n' as it is,
- * then 0.  A line longer than size - 1 bytes comes in pieces of size - 1
- * bytes without a '\n', the rest in the calls that follow: every byte is
- * returned, NULs included (count by the length, not strlen).  Bytes after
- * the line stay buffered for the next call.  Past lb->deadline_ms, when it
- * is set, it fails with ETIMEDOUT however busy the sender is.
- */
-ssize_t	io_readline(struct io_lines *lb, char *line, size_t size,
-	    int timeout_ms);
-
 #endif

@@ -27,15 +27,17 @@
 volatile sig_atomic_t server_term, server_hup, server_usr1, server_chld;
 
 static void
-server_defaults(struct server *s, const struct server_model *m)
+server_defaults(struct server *s, const struct server_model *m, void *ctx)
 {
 	memset(s, 0, sizeof *s);
 	s->model = m;
+	s->model_ctx = ctx;
 	s->family = AF_UNSPEC;
 	s->backlog = SOMAXCONN;
 	s->service = service_find("echo");
 	s->timeout = SERVER_TIMEOUT;
 	s->fd = s->spare_fd = s->ready_fd = -1;
+	source_init(&s->src);
 	pidfile_init(&s->pf);
 	s->accept_waits = 1;
 }
@@ -95,7 +97,7 @@ option_one(struct server *s, int opt, const char *arg, char *why,
 			snprintf(why, whylen, "unknown option '-%c'", opt);
 			return -1;
 		}
-		return s->model->option(opt, arg, why, whylen);
+		return s->model->option(s->model_ctx, opt, arg, why, whylen);
 	}
 }
 
@@ -190,24 +192,22 @@ server_options(struct server *s, const struct server_doc *d, int argc,
 	    "udp", s->model->local, why, whylen) == -1 ? OPT_BAD : OPT_END;
 }
 
-/* Bind the socket the model serves on, and keep a spare descriptor. */
+/*
+ * The sockets, from the source as the model asks; a spare descriptor;
+ * then the model's own set-up.
+ */
 static int
 server_open(struct server *s, char *err, size_t errlen)
 {
-	if (s->model->open != NULL)
-		s->fd = s->model->open(s, err, errlen) == -1 ? -1 : s->fd;
-	else if (s->model->socktype == SOCK_STREAM)
-		s->fd = net_listen(&s->addr, s->family, s->backlog, 0, err, errlen);
-	else
-		s->fd = net_bind(&s->addr, s->family, SOCK_DGRAM, 0, err, errlen);
-	if (s->fd == -1)
+	const struct server_model *m = s->model;
+	struct source_want want = SOURCE_WANT_DEFAULT;
+
+	if (m->want != NULL)
+		m->want(s->model_ctx, &want);
+	if (source_open(&s->src, &s->addr, s->family, m->socktype, s->backlog,
+	    &want, err, errlen) == -1)
 		return -1;
-	/* server_accept waits in pselect, then takes what is there. */
-	if (s->model->open == NULL && s->model->socktype == SOCK_STREAM &&
-	    net_set_nonblock(s->fd, 1) == -1) {
-		snprintf(err, errlen, "listener: %s", strerror(errno));
-		return -1;
-	}
+	s->fd = s->src.fd[0];
 	net_local(s->fd, s->bound, sizeof s->bound);
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* Made before any fork: every process of the server shares it. */
@@ -215,7 +215,7 @@ server_open(struct server *s, char *err, size_t errlen)
 		snprintf(err, errlen, "peer log limit: %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	return m->open != NULL ? m->open(s->model_ctx, s, err, errlen) : 0;
 }
 
 /* Become user, after binding: groups, then group, then user, for good. */
@@ -457,10 +457,10 @@ server_summary(const struct server *s)
 static void
 server_cleanup(struct server *s)
 {
-	if (s->model->close != NULL && s->fd != -1)
-		s->model->close(s);
-	if (s->fd != -1)
-		close(s->fd);
+	if (s->model->close != NULL)
+		s->model->close(s->model_ctx, s);
+	source_close(&s->src);
+	s->fd = -1;
 	if (s->spare_fd != -1)
 		close(s->spare_fd);
 	limit_free(s->peer_logs);
@@ -468,7 +468,7 @@ server_cleanup(struct server *s)
 }
 
 int
-server_main(int argc, char **argv, const struct server_model *m)
+server_main(int argc, char **argv, const struct server_model *m, void *ctx)
 {
 	struct server s;
 	struct server_doc doc;
@@ -476,7 +476,7 @@ server_main(int argc, char **argv, const struct server_model *m)
 	int found, status = 1;
 
 	log_open(m->name);
-	server_defaults(&s, m);
+	server_defaults(&s, m, ctx);
 	server_doc(&doc, m);
 	if ((found = server_options(&s, &doc, argc, argv, err, sizeof err)) !=
 	    OPT_END)
@@ -493,18 +493,20 @@ server_main(int argc, char **argv, const struct server_model *m)
 	}
 	switch (server_start(&s, &status, err, sizeof err)) {
 	case 1:
-		/* The parent of a daemon: the daemon keeps all of it. */
-		close(s.fd);
-		close(s.spare_fd);
-		limit_free(s.peer_logs);
-		pidfile_close(&s.pf);
-		return status;
+		/*
+		 * The parent of a daemon leaves, as daemon(3)'s does: all it
+		 * holds is the daemon's, nothing to undo or remove.  It exits
+		 * here rather than return, so that what the model made stays
+		 * in the model's state (main's) until the end, as it does in
+		 * the daemon.
+		 */
+		exit(status);
 	case -1:
 		log_error("%s", err);
 		server_cleanup(&s);
 		return 1;
 	}
-	status = m->run(&s);
+	status = m->run(ctx, &s);
 	if (s.verbose)
 		server_summary(&s);
 	server_cleanup(&s);

@@ -1,9 +1,24 @@
 /*
  * server: what every server shares.  The options, parsed once into one
- * struct; binding; the start-up line; detaching with readiness; the
- * pidfile; the privilege drop; signals; the accept wrapper; serving one
- * connection; the summary at exit.  A server's own file gives only its
- * model, as a struct server_model, and calls server_main.
+ * struct; the start-up line; detaching with readiness; the pidfile; the
+ * privilege drop; signals; the accept wrapper; serving one connection;
+ * the summary at exit.  A server's own file gives only its model, as a
+ * struct server_model, and calls server_main.
+ *
+ * Every server is one pipeline of three stages, each in one place:
+ *
+ *   1. the socket source (lib/source.c): the sockets, made as the model
+ *      asks (its want hook): one listener or one per worker, blocking or
+ *      not, a Unix socket file with its mode and its removal at exit;
+ *   2. the model (servers/X.c): how a connection or a datagram gets from
+ *      the socket to a handler, its state in a struct of its own;
+ *   3. the handlers (lib/service.c): the protocols, state machines that
+ *      make no system call.  lib/conn.c drives one over a connection:
+ *      conn_serve for the blocking models (server_serve), conn_step for
+ *      an event loop; the loop of lib/dgram.c calls the datagram ones.
+ *
+ * A new model is its own file, its line in Makefile.am, its page, its
+ * tests and its line in scripts/compare-models.py: nothing here.
  */
 #ifndef TINCAN_SERVER_H
 #define TINCAN_SERVER_H
@@ -19,6 +34,7 @@
 #include "opt.h"
 #include "pidfile.h"
 #include "service.h"
+#include "source.h"
 
 /* The idle limit of a connection when -t is not given, in seconds. */
 #define SERVER_TIMEOUT	300
@@ -28,7 +44,12 @@
 struct server;
 struct conn;
 
-/* One concurrency model: what its file tells server_main. */
+/*
+ * One concurrency model: what its file tells server_main.  The model's
+ * state lives in a struct of its own, which its main gives server_main as
+ * ctx; every hook gets that ctx as its first argument (NULL for a model
+ * with no state), then the server where the hook acts on it.
+ */
 struct server_model {
 	const char	*name;		/* the program, for messages */
 	int		socktype;	/* SOCK_STREAM or SOCK_DGRAM */
@@ -42,22 +63,35 @@ struct server_model {
 	 */
 	const struct opt_doc *opts;
 	/* An option of the model's own: 0, or -1 with the reason in why. */
-	int		(*option)(int opt, const char *arg, char *why,
+	int		(*option)(void *ctx, int opt, const char *arg, char *why,
 			    size_t whylen);
 	/*
-	 * Bind s->fd, blocking or not as the model needs; NULL: net_listen
-	 * (made non-blocking, for server_accept to wait in pselect) or
-	 * net_bind.  0, or -1 with err.
+	 * What the model asks of the socket source, once its options are
+	 * read: w comes filled with SOURCE_WANT_DEFAULT, one non-blocking
+	 * socket (server_accept waits in pselect, then takes what is there).
+	 * NULL: that.
 	 */
-	int		(*open)(struct server *s, char *err, size_t errlen);
+	void		(*want)(void *ctx, struct source_want *w);
+	/*
+	 * Set up the model once its sockets are open (s->src, s->fd), before
+	 * the server detaches or drops privileges, so that what fails is
+	 * said on the terminal; may be NULL.  0, or -1 with err and nothing
+	 * left made.
+	 */
+	int		(*open)(void *ctx, struct server *s, char *err,
+			    size_t errlen);
 	/* Serve until told to stop; returns the exit status. */
-	int		(*run)(struct server *s);
-	/* Undo what open did beyond closing s->fd (a socket file); may be NULL. */
-	void		(*close)(struct server *s);
+	int		(*run)(void *ctx, struct server *s);
+	/*
+	 * Undo what open made, at the end; may be NULL.  Called also when
+	 * open failed or was not reached: it finds nothing made then.
+	 */
+	void		(*close)(void *ctx, struct server *s);
 };
 
 struct server {
 	const struct server_model *model;
+	void		*model_ctx;	/* the model's state, given to its hooks */
 	/* The command line. */
 	int		family;		/* -4, -6: AF_INET, AF_INET6; else AF_UNSPEC */
 	int		backlog;	/* -b */
@@ -69,7 +103,8 @@ struct server {
 	int		verbose;	/* -v */
 	struct addr	addr;		/* the operand */
 	/* What running makes. */
-	int		fd;		/* the listener, or the datagram socket */
+	struct source	src;		/* the sockets (lib/source.h) */
+	int		fd;		/* src.fd[0]: the listener, or the datagram socket */
 	char		bound[ADDR_STRLEN]; /* the address fd really has */
 	unsigned long long served;	/* connections or datagrams, for -v */
 	int		accept_waits;	/* wait in pselect before accept */
@@ -93,9 +128,11 @@ extern volatile sig_atomic_t server_chld;	/* SIGCHLD */
  * server_main: everything a server does around its model: parse argv, open
  * the socket, detach, write the pidfile, drop privileges, set up signals,
  * print the start-up line, run the model, clean up.  Returns the exit
- * status: 0, 1 for a runtime error, 2 for a usage error.
+ * status: 0, 1 for a runtime error, 2 for a usage error.  ctx is the
+ * model's state, handed to each of its hooks.
  */
-int	server_main(int argc, char **argv, const struct server_model *m);
+int	server_main(int argc, char **argv, const struct server_model *m,
+	    void *ctx);
 
 /*
  * server_accept: the next connection on lfd, non-blocking and

@@ -21,40 +21,48 @@
 #define FORKD_MAX	256	/* -m: children at once */
 #define FORK_TRIES	10	/* out of processes: tries before a client is let go */
 
-static long long max_children = FORKD_MAX;
-
-/* The children alive, packed at the front, so that a second SIGTERM can end them. */
-static pid_t *children;
-static long long nchildren;
+/* forkd's state. */
+struct forkd {
+	long long	max;		/* -m: children at once */
+	/*
+	 * The children alive, packed at the front, so that a second
+	 * SIGTERM can end them.
+	 */
+	pid_t		*children;
+	long long	nchildren;
+};
 
 static int
-forkd_option(int opt, const char *arg, char *why, size_t whylen)
+forkd_option(void *ctx, int opt, const char *arg, char *why, size_t whylen)
 {
-	return opt_num(opt, arg, 1, 65536, &max_children, why, whylen);
+	struct forkd *f = ctx;
+
+	return opt_num(opt, arg, 1, 65536, &f->max, why, whylen);
 }
 
 /* A child has been reaped: forget it. */
 static void
 child_gone(pid_t pid, int badly, void *ctx)
 {
+	struct forkd *f = ctx;
 	long long i;
 
-	(void)badly, (void)ctx;
-	for (i = 0; i < nchildren; i++)
-		if (children[i] == pid) {
-			children[i] = children[--nchildren];
+	(void)badly;
+	for (i = 0; i < f->nchildren; i++)
+		if (f->children[i] == pid) {
+			f->children[i] = f->children[--f->nchildren];
 			return;
 		}
 }
 
 /* The second SIGTERM: the children are not waited for any more. */
 static void
-kill_children(void)
+kill_children(const struct forkd *f)
 {
 	long long i;
 
-	for (i = 0; i < nchildren; i++)
-		kill(children[i], SIGKILL);
+	for (i = 0; i < f->nchildren; i++)
+		kill(f->children[i], SIGKILL);
 }
 
 /* fork, and when there are no processes to be had, wait and try again. */
@@ -75,7 +83,8 @@ fork_patiently(void)
 
 /* Serve one connection in a child of its own. */
 static void
-spawn(struct server *s, int fd, const struct sockaddr *peer, socklen_t len)
+spawn(struct forkd *f, struct server *s, int fd, const struct sockaddr *peer,
+    socklen_t len)
 {
 	pid_t pid = fork_patiently();
 
@@ -94,46 +103,48 @@ spawn(struct server *s, int fd, const struct sockaddr *peer, socklen_t len)
 		log_error("fork: %s; a client was let go", strerror(errno));
 		return;
 	}
-	children[nchildren++] = pid;
+	f->children[f->nchildren++] = pid;
 	s->served++;
 }
 
 static int
-forkd_run(struct server *s)
+forkd_run(void *ctx, struct server *s)
 {
+	struct forkd *f = ctx;
 	struct sockaddr_storage peer;
 	socklen_t len;
 	int fd, killed = 0, failed = 0;
 
-	if ((children = calloc((size_t)max_children, sizeof *children)) == NULL) {
+	if ((f->children = calloc((size_t)f->max, sizeof *f->children)) == NULL) {
 		log_error("children: %s", strerror(errno));
 		return 1;
 	}
 	/* Until told to stop, and then until every child is gone. */
-	while (!(server_term || failed) || nchildren > 0) {
+	while (!(server_term || failed) || f->nchildren > 0) {
 		if (server_chld) {
 			server_chld = 0;
-			server_reap(child_gone, NULL);
+			server_reap(child_gone, f);
 			continue;
 		}
 		if (server_term > 1 && !killed) {
-			kill_children();
+			kill_children(f);
 			killed = 1;
 		}
-		if (server_term || failed || nchildren >= max_children) {
+		if (server_term || failed || f->nchildren >= f->max) {
 			server_wait_signal(s);
 			continue;
 		}
 		len = sizeof peer;
 		fd = server_accept(s, s->fd, (struct sockaddr *)&peer, &len);
 		if (fd != -1)
-			spawn(s, fd, (struct sockaddr *)&peer, len);
+			spawn(f, s, fd, (struct sockaddr *)&peer, len);
 		else if (errno != EINTR) {
 			log_error("accept: %s; waiting for the children", strerror(errno));
 			failed = 1;
 		}
 	}
-	free(children);
+	free(f->children);
+	f->children = NULL;
 	return failed;
 }
 
@@ -156,5 +167,7 @@ static const struct server_model forkd = {
 int
 main(int argc, char **argv)
 {
-	return server_main(argc, argv, &forkd);
+	struct forkd f = { .max = FORKD_MAX };
+
+	return server_main(argc, argv, &forkd, &f);
 }

@@ -12,13 +12,15 @@
 #include "log.h"
 #include "server.h"
 
+/* The model has no state of its own: ctx is NULL. */
 static int
-iterd_run(struct server *s)
+iterd_run(void *ctx, struct server *s)
 {
 	struct sockaddr_storage peer;
 	socklen_t len;
 	int fd;
 
+	(void)ctx;
 	/*
 	 * The first SIGTERM lets the client in hand finish; a second one cuts
 	 * it off: the signals are let in while it is served, and a wait they
@@ -52,5 +54,5 @@ static const struct server_model iterd = {
 int
 main(int argc, char **argv)
 {
-	return server_main(argc, argv, &iterd);
+	return server_main(argc, argv, &iterd, NULL);
 }

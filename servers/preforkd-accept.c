@@ -55,14 +55,14 @@ lock_giving(struct pool *p)
 	atomic_store(&p->shared->lock_holder, 0);
 }
 
-/* The listener the children share blocks: they wait in accept, or in the lock. */
+/*
+ * The children wait in accept itself, on a blocking listener (the
+ * strategy asks the source for one), or in the lock before it.
+ */
 static int
-shared_listener_setup(struct pool *p, char *err, size_t errlen)
+children_accept_setup(struct pool *p, char *err, size_t errlen)
 {
-	if (net_set_nonblock(p->server->fd, 0) == -1) {
-		snprintf(err, errlen, "listener: %s", strerror(errno));
-		return -1;
-	}
+	(void)err, (void)errlen;
 	p->server->accept_waits = 0;
 	return 0;
 }
@@ -92,7 +92,7 @@ fcntl_setup(struct pool *p, char *err, size_t errlen)
 	}
 	/* Only the open descriptor is needed; no file is left behind. */
 	unlink(path);
-	return shared_listener_setup(p, err, errlen);
+	return children_accept_setup(p, err, errlen);
 }
 
 /* Take or give the lock: F_WRLCK or F_UNLCK over the whole file. */
@@ -145,7 +145,7 @@ mutex_setup(struct pool *p, char *err, size_t errlen)
 		snprintf(err, errlen, "accept mutex: %s", strerror(rc));
 		return -1;
 	}
-	return shared_listener_setup(p, err, errlen);
+	return children_accept_setup(p, err, errlen);
 }
 
 /* Lock m, waiting at most half a second. */
@@ -220,10 +220,6 @@ pass_setup(struct pool *p, char *err, size_t errlen)
 		p->pass_fd[i] = -1;
 	/* The parent accepts only when it has an idle child to give to. */
 	p->server->accept_waits = 0;
-	if (net_set_nonblock(p->server->fd, 1) == -1) {
-		snprintf(err, errlen, "listener: %s", strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
@@ -432,72 +428,38 @@ pass_teardown(struct pool *p)
 
 /* --- reuseport: a listener per child; the kernel picks one per connection. --- */
 
-static int
-reuseport_setup(struct pool *p, char *err, size_t errlen)
-{
-	struct server *s = p->server;
-	struct addr a = s->addr;
-	int i;
-
-	/* Port 0: the others take the port the first bind got. */
-	a.port = (unsigned)net_port(s->fd);
-	if ((p->listener = calloc((size_t)p->nslots, sizeof *p->listener)) == NULL) {
-		snprintf(err, errlen, "listeners: %s", strerror(errno));
-		return -1;
-	}
-	p->listener[0] = s->fd;
-	for (i = 1; i < p->nslots; i++)
-		if ((p->listener[i] = net_listen(&a, s->family, s->backlog,
-		    NET_REUSEPORT, err, errlen)) == -1)
-			return -1;
-	for (i = 0; i < p->nslots; i++)
-		net_set_nonblock(p->listener[i], 0);
-	s->accept_waits = 0;
-	return 0;
-}
-
 static void
 reuseport_child_init(struct pool *p, int i)
 {
+	const struct source *src = &p->server->src;
 	int j;
 
-	for (j = 0; j < p->nslots; j++)
+	for (j = 0; j < src->n; j++)
 		if (j != i)
-			close(p->listener[j]);
+			close(src->fd[j]);
 }
 
 static int
 reuseport_take(struct pool *p, int i, struct sockaddr *sa, socklen_t *len)
 {
-	return accept_on(p, p->listener[i], sa, len);
-}
-
-static void
-reuseport_teardown(struct pool *p)
-{
-	int i;
-
-	/* listener[0] is the server's own socket, closed with the server. */
-	for (i = 1; i < p->nslots; i++)
-		if (p->listener[i] > 0)
-			close(p->listener[i]);
-	free(p->listener);
+	return accept_on(p, p->server->src.fd[i], sa, len);
 }
 
 static const struct strategy strategies[] = {
-	{ .name = "none", .setup = shared_listener_setup, .take = none_take },
-	{ .name = "fcntl", .accept_lock = 1, .setup = fcntl_setup,
+	{ .name = "none", .blocking = 1, .setup = children_accept_setup,
+	  .take = none_take },
+	{ .name = "fcntl", .accept_lock = 1, .blocking = 1, .setup = fcntl_setup,
 	  .take = fcntl_take, .teardown = fcntl_teardown },
-	{ .name = "mutex", .accept_lock = 1, .setup = mutex_setup,
+	{ .name = "mutex", .accept_lock = 1, .blocking = 1, .setup = mutex_setup,
 	  .take = mutex_take, .teardown = mutex_teardown },
 	{ .name = "pass", .setup = pass_setup, .prepare = pass_prepare,
 	  .started = pass_started, .child_init = pass_child_init,
 	  .take = pass_take, .done = pass_done,
 	  .release = pass_release, .parent_wait = pass_parent_wait,
 	  .teardown = pass_teardown },
-	{ .name = "reuseport", .setup = reuseport_setup,
-	  .child_init = reuseport_child_init, .take = reuseport_take,
-	  .teardown = reuseport_teardown },
+	{ .name = "reuseport", .per_child = 1, .blocking = 1,
+	  .setup = children_accept_setup, .child_init = reuseport_child_init,
+	  .take = reuseport_take },
 };
 
 const struct strategy *

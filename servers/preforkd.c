@@ -42,11 +42,13 @@
 #define LOCK_CHECK_MS		500	/* fcntl, mutex: how often the lock holder is looked at */
 #define LOCK_STALL_MS		2000	/* ... and how long it may leave connections waiting */
 
-static struct {
+/* preforkd's state: its options, and the pool made from them. */
+struct preforkd {
 	long long		children;	/* -n */
 	const struct strategy	*strategy;	/* -l */
 	long long		requests;	/* -r, 0: never replaced */
-} opts = { PREFORKD_CHILDREN, NULL, 0 };
+	struct pool		pool;
+};
 
 /* What the parent alone knows of a slot. */
 struct slot {
@@ -57,21 +59,18 @@ struct slot {
 	long long	respawn_ms;	/* when to start it; 0: not waiting */
 };
 
-static struct slot *slots;
-/* Children replaced on SIGHUP that are still finishing their connection. */
-static pid_t *retiring;
-static int nretiring, retiring_room;
-
 static int
-preforkd_option(int opt, const char *arg, char *why, size_t whylen)
+preforkd_option(void *ctx, int opt, const char *arg, char *why, size_t whylen)
 {
+	struct preforkd *pf = ctx;
+
 	switch (opt) {
 	case 'n':
-		return opt_num(opt, arg, 1, 1024, &opts.children, why, whylen);
+		return opt_num(opt, arg, 1, 1024, &pf->children, why, whylen);
 	case 'r':
-		return opt_num(opt, arg, 0, 1000000000, &opts.requests, why, whylen);
+		return opt_num(opt, arg, 0, 1000000000, &pf->requests, why, whylen);
 	default:
-		if ((opts.strategy = strategy_find(arg)) == NULL) {
+		if ((pf->strategy = strategy_find(arg)) == NULL) {
 			snprintf(why, whylen, "unknown strategy '%s' (%s)", arg,
 			    strategy_names());
 			return -1;
@@ -80,34 +79,25 @@ preforkd_option(int opt, const char *arg, char *why, size_t whylen)
 	}
 }
 
-static struct pool pool;
-
-static int pool_open(struct pool *p, struct server *s, char *err, size_t errlen);
-
 /*
- * Before the server detaches or drops privileges: the listener (with
- * reuseport, carrying SO_REUSEPORT from the start) and the pool, so that
- * what fails is said on the terminal and a -u user need not bind.
+ * The listeners the strategy needs, from the socket source: one that the
+ * children share, or one for each child (reuseport, with SO_REUSEPORT
+ * from the start); blocking where the children wait in accept.
  */
-static int
-preforkd_open(struct server *s, char *err, size_t errlen)
+static void
+preforkd_want(void *ctx, struct source_want *w)
 {
-	int flags;
+	const struct preforkd *pf = ctx;
 
-	if (opts.strategy == NULL)
-		opts.strategy = strategy_find(PREFORKD_STRATEGY);
-	flags = opts.strategy == strategy_find("reuseport") ? NET_REUSEPORT : 0;
-	s->fd = net_listen(&s->addr, s->family, s->backlog, flags, err, errlen);
-	if (s->fd == -1)
-		return -1;
-	return pool_open(&pool, s, err, errlen);
+	w->per_worker = pf->strategy->per_child ? (int)pf->children : 0;
+	w->blocking = pf->strategy->blocking;
 }
 
 /* Has a child served its -r connections? */
 static int
-served_enough(long long served)
+served_enough(const struct pool *p, long long served)
 {
-	return opts.requests != 0 && served >= opts.requests;
+	return p->requests != 0 && served >= p->requests;
 }
 
 /*
@@ -143,7 +133,7 @@ child_main(struct pool *p, int i)
 	orphan_stops(p);
 	if (p->strategy->child_init != NULL)
 		p->strategy->child_init(p, i);
-	while (!server_term && !served_enough(served)) {
+	while (!server_term && !served_enough(p, served)) {
 		len = sizeof peer;
 		fd = p->strategy->take(p, i, (struct sockaddr *)&peer, &len);
 		if (fd == -1 && errno == ESHUTDOWN)
@@ -158,7 +148,7 @@ child_main(struct pool *p, int i)
 		atomic_fetch_add(&p->shared->slot[i].served, 1);
 		served++;
 		/* Not "idle" if about to exit: pass would hand us a lost client. */
-		if (p->strategy->done != NULL && !served_enough(served))
+		if (p->strategy->done != NULL && !served_enough(p, served))
 			p->strategy->done(p, i);
 	}
 	_exit(0);
@@ -171,7 +161,7 @@ spawn(struct pool *p, int i)
 	char err[256];
 	pid_t pid;
 
-	slots[i].respawn_ms = 0;
+	p->slots[i].respawn_ms = 0;
 	if (p->strategy->prepare != NULL && p->strategy->prepare(p, i, err,
 	    sizeof err) == -1) {
 		log_error("child %d: %s", i, err);
@@ -187,20 +177,20 @@ spawn(struct pool *p, int i)
 		child_main(p, i);
 	if (p->strategy->started != NULL)
 		p->strategy->started(p, i);
-	slots[i].pid = slots[i].last_pid = pid;
-	slots[i].started_ms = io_now_ms();
+	p->slots[i].pid = p->slots[i].last_pid = pid;
+	p->slots[i].started_ms = io_now_ms();
 	return 0;
 }
 
 /* The next delay for slot i: doubled from 100 ms, up to 10 s. */
 static void
-back_off(int i)
+back_off(struct pool *p, int i)
 {
-	long long d = slots[i].delay_ms;
+	long long d = p->slots[i].delay_ms;
 
-	slots[i].delay_ms = d == 0 ? RESPAWN_FIRST_MS :
+	p->slots[i].delay_ms = d == 0 ? RESPAWN_FIRST_MS :
 	    d * 2 > RESPAWN_MAX_MS ? RESPAWN_MAX_MS : d * 2;
-	slots[i].respawn_ms = io_now_ms() + slots[i].delay_ms;
+	p->slots[i].respawn_ms = io_now_ms() + p->slots[i].delay_ms;
 }
 
 /* Start the child of slot i now; if that fails, try again after a delay. */
@@ -208,7 +198,7 @@ static void
 start_or_wait(struct pool *p, int i)
 {
 	if (spawn(p, i) == -1)
-		back_off(i);
+		back_off(p, i);
 }
 
 /*
@@ -218,23 +208,23 @@ start_or_wait(struct pool *p, int i)
 static void
 schedule(struct pool *p, int i, int died_badly)
 {
-	if (died_badly && io_now_ms() - slots[i].started_ms < DIED_YOUNG_MS) {
-		back_off(i);
+	if (died_badly && io_now_ms() - p->slots[i].started_ms < DIED_YOUNG_MS) {
+		back_off(p, i);
 		return;
 	}
-	slots[i].delay_ms = 0;
+	p->slots[i].delay_ms = 0;
 	start_or_wait(p, i);
 }
 
 /* Forget a retiring child that has exited; 1 if pid was one. */
 static int
-retire_done(pid_t pid)
+retire_done(struct pool *p, pid_t pid)
 {
 	int k;
 
-	for (k = 0; k < nretiring; k++)
-		if (retiring[k] == pid) {
-			retiring[k] = retiring[--nretiring];
+	for (k = 0; k < p->nretiring; k++)
+		if (p->retiring[k] == pid) {
+			p->retiring[k] = p->retiring[--p->nretiring];
 			return 1;
 		}
 	return 0;
@@ -249,13 +239,13 @@ child_gone(pid_t pid, int badly, void *ctx)
 
 	/* It may have died in the lock; the kernel or the robust mutex freed it. */
 	atomic_compare_exchange_strong(&p->shared->lock_holder, &holder, 0);
-	if (retire_done(pid))
+	if (retire_done(p, pid))
 		return;
-	for (i = 0; i < p->nslots && slots[i].pid != pid; i++)
+	for (i = 0; i < p->nslots && p->slots[i].pid != pid; i++)
 		continue;
 	if (i == p->nslots)
 		return;
-	slots[i].pid = 0;
+	p->slots[i].pid = 0;
 	if (p->server->verbose && !server_term)
 		log_info("child %d pid %ld gone; replacing it", i, (long)pid);
 	if (p->strategy->release != NULL)
@@ -272,8 +262,8 @@ respawn_due(struct pool *p)
 	int i;
 
 	for (i = 0; i < p->nslots; i++)
-		if (slots[i].pid == 0 && slots[i].respawn_ms != 0 &&
-		    slots[i].respawn_ms <= now)
+		if (p->slots[i].pid == 0 && p->slots[i].respawn_ms != 0 &&
+		    p->slots[i].respawn_ms <= now)
 			start_or_wait(p, i);
 }
 
@@ -301,15 +291,15 @@ ask_to_stop(struct pool *p, int i, pid_t pid)
 
 /* Room for more retiring children.  0, or -1 with errno. */
 static int
-grow_retiring(const struct pool *p)
+grow_retiring(struct pool *p)
 {
-	int room = retiring_room ? retiring_room * 2 : p->nslots;
-	pid_t *more = realloc(retiring, (size_t)room * sizeof *retiring);
+	int room = p->retiring_room ? p->retiring_room * 2 : p->nslots;
+	pid_t *more = realloc(p->retiring, (size_t)room * sizeof *p->retiring);
 
 	if (more == NULL)
 		return -1;
-	retiring = more;
-	retiring_room = room;
+	p->retiring = more;
+	p->retiring_room = room;
 	return 0;
 }
 
@@ -320,15 +310,15 @@ replace_all(struct pool *p)
 	int i;
 
 	for (i = 0; i < p->nslots; i++) {
-		if (slots[i].pid == 0)
+		if (p->slots[i].pid == 0)
 			continue;
-		if (nretiring == retiring_room && grow_retiring(p) == -1) {
+		if (p->nretiring == p->retiring_room && grow_retiring(p) == -1) {
 			log_error("SIGHUP: %s; child %d kept", strerror(errno), i);
 			continue;
 		}
-		retiring[nretiring++] = slots[i].pid;
-		ask_to_stop(p, i, slots[i].pid);
-		slots[i].pid = 0;
+		p->retiring[p->nretiring++] = p->slots[i].pid;
+		ask_to_stop(p, i, p->slots[i].pid);
+		p->slots[i].pid = 0;
 		start_or_wait(p, i);
 	}
 }
@@ -345,8 +335,8 @@ report(const struct pool *p)
 		n = atomic_load(&p->shared->slot[i].served);
 		total += n;
 		log_info("child %d pid %ld: %llu connection%s%s", i,
-		    (long)slots[i].last_pid, n, n == 1 ? "" : "s",
-		    holder != 0 && slots[i].pid == holder ?
+		    (long)p->slots[i].last_pid, n, n == 1 ? "" : "s",
+		    holder != 0 && p->slots[i].pid == holder ?
 		    " (holds the accept lock)" : "");
 	}
 	log_info("%llu connection%s in all, %s strategy", total,
@@ -358,15 +348,15 @@ report(const struct pool *p)
 static int
 signal_children(const struct pool *p, int sig)
 {
-	int i, alive = nretiring;
+	int i, alive = p->nretiring;
 
 	for (i = 0; i < p->nslots; i++)
-		if (slots[i].pid != 0) {
-			signal_child(slots[i].pid, sig);
+		if (p->slots[i].pid != 0) {
+			signal_child(p->slots[i].pid, sig);
 			alive++;
 		}
-	for (i = 0; i < nretiring; i++)
-		signal_child(retiring[i], sig);
+	for (i = 0; i < p->nretiring; i++)
+		signal_child(p->retiring[i], sig);
 	return alive;
 }
 
@@ -378,8 +368,8 @@ nudge_retiring(const struct pool *p)
 
 	if (p->strategy->release != NULL)
 		return;		/* pass: the closed pair is told once and for all */
-	for (i = 0; i < nretiring; i++)
-		signal_child(retiring[i], SIGTERM);
+	for (i = 0; i < p->nretiring; i++)
+		signal_child(p->retiring[i], SIGTERM);
 }
 
 /* Is pid a child of the pool, in a slot or retiring? */
@@ -389,10 +379,10 @@ our_child(const struct pool *p, pid_t pid)
 	int i;
 
 	for (i = 0; i < p->nslots; i++)
-		if (slots[i].pid == pid)
+		if (p->slots[i].pid == pid)
 			return 1;
-	for (i = 0; i < nretiring; i++)
-		if (retiring[i] == pid)
+	for (i = 0; i < p->nretiring; i++)
+		if (p->retiring[i] == pid)
 			return 1;
 	return 0;
 }
@@ -466,11 +456,11 @@ next_wake(const struct pool *p, int stopping)
 
 	if (p->strategy->accept_lock && !stopping)
 		wake = LOCK_CHECK_MS;
-	if (stopping || nretiring > 0)
+	if (stopping || p->nretiring > 0)
 		wake = NUDGE_MS;
 	for (i = 0; i < p->nslots; i++)
-		if (slots[i].pid == 0 && slots[i].respawn_ms != 0 && !stopping) {
-			long long in = slots[i].respawn_ms - now;
+		if (p->slots[i].pid == 0 && p->slots[i].respawn_ms != 0 && !stopping) {
+			long long in = p->slots[i].respawn_ms - now;
 
 			in = in < 0 ? 0 : in;
 			if (wake < 0 || in < wake)
@@ -486,8 +476,8 @@ stop_pool(struct pool *p)
 	int i;
 
 	for (i = 0; i < p->nslots; i++)
-		if (slots[i].pid != 0)
-			ask_to_stop(p, i, slots[i].pid);
+		if (p->slots[i].pid != 0)
+			ask_to_stop(p, i, p->slots[i].pid);
 	while (signal_children(p, server_term > 1 ? SIGKILL : SIGTERM) > 0) {
 		parent_wait(p, NUDGE_MS);
 		if (server_chld) {
@@ -527,60 +517,81 @@ keep_pool(struct pool *p)
 	}
 }
 
-/* The shared counters, and the strategy's own set-up.  0, or -1 with err. */
-static int
-pool_open(struct pool *p, struct server *s, char *err, size_t errlen)
+/* The size of the mapping the pool shares, for nslots children. */
+static size_t
+shared_size(int nslots)
 {
-	size_t size = sizeof *p->shared + (size_t)opts.children * sizeof p->shared->slot[0];
+	return sizeof(struct pool_shared) + (size_t)nslots *
+	    sizeof(struct pool_slot);
+}
+
+/*
+ * Before the server detaches or drops privileges: the shared counters
+ * and the strategy's own set-up, so that what fails is said on the
+ * terminal.  0, or -1 with err and nothing left made.
+ */
+static int
+preforkd_open(void *ctx, struct server *s, char *err, size_t errlen)
+{
+	struct preforkd *pf = ctx;
+	struct pool *p = &pf->pool;
 	char why[NET_ERRLEN];
 
 	memset(p, 0, sizeof *p);
 	p->server = s;
-	p->strategy = opts.strategy;
-	p->nslots = (int)opts.children;
+	p->strategy = pf->strategy;
+	p->nslots = (int)pf->children;
+	p->requests = pf->requests;
 	p->lock_fd = p->child_fd = -1;
-	p->shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (p->shared == MAP_FAILED || (slots = calloc((size_t)p->nslots,
-	    sizeof *slots)) == NULL) {
+	p->shared = mmap(NULL, shared_size(p->nslots), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->shared == MAP_FAILED) {
+		p->shared = NULL;
 		snprintf(err, errlen, "pool: %s", strerror(errno));
 		return -1;
 	}
-	if (p->strategy->setup != NULL && p->strategy->setup(p, why, sizeof why) == -1) {
+	if ((p->slots = calloc((size_t)p->nslots, sizeof *p->slots)) == NULL)
+		snprintf(err, errlen, "pool: %s", strerror(errno));
+	else if (p->strategy->setup != NULL && p->strategy->setup(p, why,
+	    sizeof why) == -1)
 		snprintf(err, errlen, "-l %s: %s", p->strategy->name, why);
-		return -1;
-	}
-	return 0;
+	else
+		return 0;
+	free(p->slots);
+	munmap(p->shared, shared_size(p->nslots));
+	p->shared = NULL;
+	return -1;
 }
 
 static void
-preforkd_close(struct server *s)
+preforkd_close(void *ctx, struct server *s)
 {
-	struct pool *p = &pool;
+	struct pool *p = &((struct preforkd *)ctx)->pool;
 
 	(void)s;
-	if (p->shared == NULL || p->shared == MAP_FAILED)
+	if (p->shared == NULL)
 		return;
 	if (p->strategy->teardown != NULL)
 		p->strategy->teardown(p);
-	munmap(p->shared, sizeof *p->shared + (size_t)p->nslots * sizeof p->shared->slot[0]);
+	munmap(p->shared, shared_size(p->nslots));
 	p->shared = NULL;
-	free(slots);
-	free(retiring);
+	free(p->slots);
+	free(p->retiring);
 }
 
 static int
-preforkd_run(struct server *s)
+preforkd_run(void *ctx, struct server *s)
 {
+	struct pool *p = &((struct preforkd *)ctx)->pool;
 	int i;
 
-	/* Not in pool_open: -d forks between the two. */
-	pool.parent = getpid();
-	for (i = 0; i < pool.nslots; i++)
-		start_or_wait(&pool, i);
-	keep_pool(&pool);
-	stop_pool(&pool);
-	s->served = report(&pool);
+	/* Not in preforkd_open: -d forks between the two. */
+	p->parent = getpid();
+	for (i = 0; i < p->nslots; i++)
+		start_or_wait(p, i);
+	keep_pool(p);
+	stop_pool(p);
+	s->served = report(p);
 	return 0;
 }
 
@@ -601,6 +612,7 @@ static const struct server_model preforkd = {
 	.what = "a TCP server with a pool of children made in advance",
 	.opts = preforkd_opts,
 	.option = preforkd_option,
+	.want = preforkd_want,
 	.open = preforkd_open,
 	.run = preforkd_run,
 	.close = preforkd_close,
@@ -609,5 +621,8 @@ static const struct server_model preforkd = {
 int
 main(int argc, char **argv)
 {
-	return server_main(argc, argv, &preforkd);
+	struct preforkd pf = { .children = PREFORKD_CHILDREN,
+	    .strategy = strategy_find(PREFORKD_STRATEGY) };
+
+	return server_main(argc, argv, &preforkd, &pf);
 }

@@ -35,16 +35,22 @@ struct lock_watch {
 	long long		since_ms;	/* when connections were first seen waiting */
 };
 
+struct slot;		/* what the parent alone knows of a slot (preforkd.c) */
+
 /* The pool as the parent keeps it; a child sees its copy from the fork. */
 struct pool {
 	struct server		*server;
 	const struct strategy	*strategy;
 	int			nslots;		/* -n */
+	long long		requests;	/* -r: a child's connections; 0: no end */
+	struct slot		*slots;		/* nslots of them */
+	/* Children replaced on SIGHUP that are still finishing their connection. */
+	pid_t			*retiring;
+	int			nretiring, retiring_room;
 	pid_t			parent;		/* the pool's parent */
 	pid_t			self;		/* in a child: its own pid */
 	struct pool_shared	*shared;
 	int			lock_fd;	/* -l fcntl: the unlinked lock file */
-	int			*listener;	/* -l reuseport: one per slot */
 	int			*pass_fd;	/* -l pass: the parent's end, per slot */
 	int			*idle;		/* -l pass: waiting for a connection */
 	struct pollfd		*pollfds;	/* -l pass: the parent's, one per pair */
@@ -57,6 +63,14 @@ struct strategy {
 	const char	*name;
 	/* 1: a lock around accept, whose holder the parent watches. */
 	int		accept_lock;
+	/*
+	 * What it asks of the socket source: 1, a listener for each child,
+	 * on one port (SO_REUSEPORT), else one they share; 1, listeners
+	 * that block, where the children wait in accept, else non-blocking
+	 * (the parent polls it).
+	 */
+	int		per_child;
+	int		blocking;
 	/* In the parent, once: what the children will share.  0, or -1 with err. */
 	int		(*setup)(struct pool *p, char *err, size_t errlen);
 	/* In the parent, before forking the child of slot i.  0, or -1 with err. */

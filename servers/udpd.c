@@ -24,12 +24,17 @@
 /* Ports below this one belong to servers (IPPORT_RESERVED of BSD). */
 #define RESERVED_PORTS	1024
 
-static long long reply_rate = DGRAM_RATE;	/* -r */
+/* udpd's state: its option. */
+struct udpd {
+	long long	rate;		/* -r */
+};
 
 static int
-udpd_option(int opt, const char *arg, char *why, size_t whylen)
+udpd_option(void *ctx, int opt, const char *arg, char *why, size_t whylen)
 {
-	return dgram_option_rate(opt, arg, &reply_rate, why, whylen);
+	struct udpd *u = ctx;
+
+	return dgram_option_rate(opt, arg, &u->rate, why, whylen);
 }
 
 /* 0.0.0.0/8 (this network), 224/4 (multicast), 240/4 (reserved, broadcast). */
@@ -78,9 +83,11 @@ refuse_source(const struct sockaddr *sa, socklen_t len)
 
 /* One loop (lib/dgram.c), and the guard. */
 static int
-udpd_run(struct server *s)
+udpd_run(void *ctx, struct server *s)
 {
-	return dgram_serve(s, reply_rate, refuse_source);
+	const struct udpd *u = ctx;
+
+	return dgram_serve(s, u->rate, refuse_source);
 }
 
 static const struct opt_doc udpd_opts[] = {
@@ -101,5 +108,7 @@ static const struct server_model udpd = {
 int
 main(int argc, char **argv)
 {
-	return server_main(argc, argv, &udpd);
+	struct udpd u = { .rate = DGRAM_RATE };
+
+	return server_main(argc, argv, &udpd, &u);
 }
