@@ -41,12 +41,6 @@
 #define EVD_MAX		1000	/* -m: fits the usual limit of 1024 descriptors */
 #define EVD_MAX_MAX	1048576
 
-/*
- * The hooks of struct server_model get no context pointer yet: until they
- * do, they reach the model's state through this one pointer, set in main.
- */
-static struct evd *the_evd;
-
 /* The connection is over: log it, close it, forget it. */
 static void
 end(struct evd *e, struct server *s, struct evconn *ec)
@@ -168,10 +162,14 @@ wait_ms(const struct evd *e)
 	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 
-/* What the loop needs before it starts. */
+/*
+ * What the loop needs, made before the server detaches so that a failure
+ * is said on the terminal: the arrays for -m connections and the backend.
+ */
 static int
-setup(struct evd *e, struct server *s)
+evd_open(void *ctx, struct server *s, char *err, size_t errlen)
 {
+	struct evd *e = ctx;
 	size_t max = (size_t)e->max;
 
 	/* The loop waits for the listener: accept says EAGAIN when none wait. */
@@ -182,20 +180,28 @@ setup(struct evd *e, struct server *s)
 	e->ready = calloc(max + 1, sizeof *e->ready);
 	if (e->open == NULL || e->deadlines.at == NULL || e->ready == NULL ||
 	    e->backend->init(e) == -1) {
-		log_error("%s: %s", e->backend->name, strerror(errno));
+		snprintf(err, errlen, "%s: %s", e->backend->name,
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
+/* Undo evd_open, or what of it was made. */
 static void
-teardown(struct evd *e)
+evd_close(void *ctx, struct server *s)
 {
+	struct evd *e = ctx;
+
+	(void)s;
 	if (e->waiting != NULL)
 		e->backend->fini(e);
 	free(e->open);
 	free(e->deadlines.at);
 	free(e->ready);
+	e->open = NULL;
+	e->deadlines.at = NULL;
+	e->ready = NULL;
 }
 
 /*
@@ -241,14 +247,11 @@ watch_listener(struct evd *e, int stopping)
 }
 
 static int
-evd_loop(struct evd *e, struct server *s)
+evd_run(void *ctx, struct server *s)
 {
+	struct evd *e = ctx;
 	int failed = 0, r = 0;
 
-	if (setup(e, s) == -1) {
-		teardown(e);
-		return 1;
-	}
 	/* Until told to stop, then until the open connections are over. */
 	while (!(server_term || failed) || e->nopen > 0) {
 		if (server_usr1) {
@@ -266,14 +269,13 @@ evd_loop(struct evd *e, struct server *s)
 		failed |= r;
 	}
 	cut_all(e, s);
-	teardown(e);
 	return failed || r == -1;
 }
 
 static int
-evd_option(int opt, const char *arg, char *why, size_t whylen)
+evd_option(void *ctx, int opt, const char *arg, char *why, size_t whylen)
 {
-	struct evd *e = the_evd;
+	struct evd *e = ctx;
 
 	if (opt == 'm')
 		return opt_num(opt, arg, 1, EVD_MAX_MAX, &e->max, why, whylen);
@@ -283,12 +285,6 @@ evd_option(int opt, const char *arg, char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
-}
-
-static int
-evd_run(struct server *s)
-{
-	return evd_loop(the_evd, s);
 }
 
 static const struct opt_doc evd_opts[] = {
@@ -309,7 +305,9 @@ static const struct server_model evd_model = {
 	.what = "a TCP server with one event loop for all its connections",
 	.opts = evd_opts,
 	.option = evd_option,
+	.open = evd_open,
 	.run = evd_run,
+	.close = evd_close,
 };
 
 int
@@ -317,6 +315,5 @@ main(int argc, char **argv)
 {
 	struct evd e = { .max = EVD_MAX, .backend = backend_find(NULL) };
 
-	the_evd = &e;
-	return server_main(argc, argv, &evd_model);
+	return server_main(argc, argv, &evd_model, &e);
 }
