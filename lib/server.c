@@ -646,23 +646,29 @@ server_serve(struct server *s, int fd, const struct sockaddr *peer,
 	struct conn c;
 	char room[65536];
 	long long start = io_now_ms();
-	int rc;
 
 	conn_start(&c, s->service, fd, peer, peerlen, s->timeout * 1000, room,
 	    sizeof room, start);
-	rc = conn_serve(&c);
-	close(fd);
+	conn_serve(&c);
+	return server_conn_over(s, &c, start);
+}
+
+int
+server_conn_over(struct server *s, struct conn *c, long long start_ms)
+{
+	close(c->fd);
 	s->served++;
-	if (rc == SERVICE_REFUSED && s->verbose)
-		log_warning("%s: %s: %s", conn_peer(&c), s->service->name, c.why);
-	else if (rc == SERVICE_REFUSED && limit_take(s->peer_logs, peer, peerlen))
-		log_warning("%s: %s: %s %s", conn_peer(&c), s->service->name,
-		    c.why, LIMIT_LOG_SUFFIX);
-	else if (s->verbose && rc == SERVICE_FAILED)
-		log_info("%s: %s: %s", conn_peer(&c), s->service->name, c.why);
+	if (c->rc == SERVICE_REFUSED && s->verbose)
+		log_warning("%s: %s: %s", conn_peer(c), s->service->name, c->why);
+	else if (c->rc == SERVICE_REFUSED && limit_take(s->peer_logs,
+	    (const struct sockaddr *)&c->peer, c->peerlen))
+		log_warning("%s: %s: %s %s", conn_peer(c), s->service->name,
+		    c->why, LIMIT_LOG_SUFFIX);
+	else if (s->verbose && c->rc == SERVICE_FAILED)
+		log_info("%s: %s: %s", conn_peer(c), s->service->name, c->why);
 	else if (s->verbose)
-		log_info("%s: %s: %llu bytes in, %llu out, %.3f s", conn_peer(&c),
-		    s->service->name, c.bytes_in, c.bytes_out,
-		    (io_now_ms() - start) / 1000.0);
-	return rc;
+		log_info("%s: %s: %llu bytes in, %llu out, %.3f s", conn_peer(c),
+		    s->service->name, c->bytes_in, c->bytes_out,
+		    (io_now_ms() - start_ms) / 1000.0);
+	return c->rc;
 }

@@ -42,6 +42,7 @@
 #define SERVER_BATCH	64
 
 struct server;
+struct conn;
 
 /*
  * One concurrency model: what its file tells server_main.  The model's
@@ -157,6 +158,14 @@ int	server_accept(struct server *s, int lfd, struct sockaddr *sa,
  */
 int	server_serve(struct server *s, int fd, const struct sockaddr *peer,
 	    socklen_t peerlen);
+
+/*
+ * server_conn_over: the connection c is over (conn.h): close its
+ * descriptor, count it, and log it as server_serve does.  start_ms is
+ * when it was accepted, in io_now_ms time, for the -v line.  For a model
+ * that drives connections itself (evd).  Returns c->rc.
+ */
+int	server_conn_over(struct server *s, struct conn *c, long long start_ms);
 
 /*
  * server_reap: reap every child that has exited, without waiting, retrying

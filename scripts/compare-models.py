@@ -4,7 +4,8 @@
 Run through scripts/compare-models, which builds the suite first (on a
 fresh machine this program's python3 comes from scripts/bootstrap too).
 For each model --
-iterd, forkd, and preforkd with each accept strategy -- starts the server
+iterd, forkd, preforkd with each accept strategy, and evd with each way of
+waiting -- starts the server
 with -s bench on a free loopback port, warms it up, drives it with loadcli,
 stops it, and measures: connections/s, p50 and p99 latency, the server's
 CPU (user + system of the parent and every child, counted once all the
@@ -41,6 +42,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Where the programs are: the tree itself, unless built elsewhere (VPATH).
 BUILD = os.environ.get("TINCAN_BUILDDIR", TOP)
 STRATEGIES = ["none", "fcntl", "mutex", "pass", "reuseport"]
+BACKENDS = ["epoll", "poll"]
 
 
 def free_port():
@@ -210,14 +212,18 @@ def tincan_models():
     for st in STRATEGIES:
         models.append(("preforkd -l " + st, [os.path.join(s, "preforkd"), "-l", st,
                                              "-s", "bench", "127.0.0.1:0"]))
+    for how in BACKENDS:
+        models.append(("evd -e " + how, [os.path.join(s, "evd"), "-e", how,
+                                         "-s", "bench", "127.0.0.1:0"]))
     return models
 
 
 def echo_models(args):
-    """The echo table: forkd, preforkd's default, the peers found, the reference."""
+    """The echo table: forkd, preforkd's and evd's defaults, the peers found, the reference."""
     s = os.path.join(BUILD, "servers")
     rows = [("forkd", [os.path.join(s, "forkd"), "127.0.0.1:0"], None),
-            ("preforkd", [os.path.join(s, "preforkd"), "127.0.0.1:0"], None)]
+            ("preforkd", [os.path.join(s, "preforkd"), "127.0.0.1:0"], None),
+            ("evd", [os.path.join(s, "evd"), "127.0.0.1:0"], None)]
     found, missing = [], []
     peers = [("socat", lambda p: ["socat", "TCP-LISTEN:%d,bind=127.0.0.1,fork,backlog=128,reuseaddr" % p, "PIPE"]),
              ("tcpserver", lambda p: ["tcpserver", "-HRl0", "127.0.0.1", str(p), "cat"]),

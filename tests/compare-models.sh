@@ -10,7 +10,7 @@ export TINCAN_BUILDDIR="$TOP_BUILDDIR"
     --connections 30 --json "$T/run.json" >"$T/out" 2>"$T/err" ||
     fail "compare-models exited $?: $(cat "$T/err")"
 for model in iterd forkd "preforkd -l none" "preforkd -l fcntl" "preforkd -l mutex" \
-    "preforkd -l pass" "preforkd -l reuseport"; do
+    "preforkd -l pass" "preforkd -l reuseport" "evd -e epoll" "evd -e poll"; do
 	grep -q "^$model  " "$T/out" || fail "no row for $model: $(cat "$T/out")"
 done
 grep -q '^How the connections spread over the children' "$T/out" || fail "no spread: $(cat "$T/out")"
@@ -18,7 +18,7 @@ python3 - "$T/run.json" <<'PY' || fail "the JSON does not add up"
 import json, sys
 d = json.load(open(sys.argv[1]))
 models = d["models"]
-assert len(models) == 7, len(models)
+assert len(models) == 9, len(models)
 rates = [m["rate"] for m in models]
 assert rates == sorted(rates, reverse=True), "not best first"
 for m in models:

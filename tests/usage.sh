@@ -4,7 +4,7 @@
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 
 
-for prog in iterd forkd preforkd tcpcli; do
+for prog in iterd forkd preforkd evd tcpcli; do
 	expect_usage "$prog: bad address '70000': port out of range" $prog 70000
 	expect_usage "$prog: bad address '65536': port out of range" $prog 65536
 	expect_usage "$prog: bad address '-1': port out of range" $prog -- -1
@@ -34,6 +34,8 @@ expect_usage "iterd: -b 0: too small (1 to 65535)" iterd -b 0
 expect_usage "iterd: bad address '/$(printf 'p%.0s' {1..107})': Unix path too long (max 107 bytes)" \
     iterd "/$(printf 'p%.0s' {1..107})"
 expect_usage "forkd: -m 0: too small (1 to 65536)" forkd -m 0
+expect_usage "evd: -m 0: too small (1 to 1048576)" evd -m 0
+expect_usage "evd: unknown mechanism 'select' (epoll, poll)" evd -e select
 expect_usage "udpd: bad address '[::ffff:127.0.0.1]:0': an IPv4-mapped IPv6 address: write it as 127.0.0.1" \
     udpd '[::ffff:127.0.0.1]:0'
 expect_usage "udpd: -r -1: too small (0 to 1000000)" udpd -r -1
