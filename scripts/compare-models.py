@@ -16,7 +16,18 @@ children of each preforkd strategy, as UNP's Figure 30.2 shows it.
 
     scripts/compare-models [--repeat N] [--clients C] [--connections N]
                            [--bytes B] [--json FILE] [--plot FILE.png]
+                           [--models NAME,...] [--old DIR] [--hold N]
                            [--peers] [--limit limit_echo.c]
+
+--models keeps the models whose names begin with one of those given
+("evd", "preforkd -l pass").  --old DIR runs each model a second time
+from the build in DIR (an older commit, built beside this one), in the
+same rounds, to show what a change cost.  --hold N runs each model a
+second time with N idle connections held open to it for the whole load,
+from this one process, and says what rate it keeps and what memory each
+held connection costs it (its CPU per connection counts the held ones);
+a model that does not accept them all within a few seconds is left out of
+that row.  The descriptor limit is raised to fit, within the hard limit.
 
 --peers adds well-known fork-per-connection echo servers, when installed
 (socat, ucspi-tcp's tcpserver with cat, ipsvd's tcpsvd with cat), to a
@@ -29,6 +40,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -89,11 +101,24 @@ def tree_pss(pid):
     return total
 
 
+def listen_queue(port):
+    """How many connections wait to be accepted on the listener of
+    127.0.0.1:port (the rx_queue of a listening socket in /proc/net/tcp)."""
+    local = "0100007F:%04X" % port
+    with open("/proc/net/tcp") as f:
+        for line in f:
+            field = line.split()
+            if field[1] == local and field[3] == "0A":
+                return int(field[4].split(":")[1], 16)
+    return 0
+
+
 class Server:
     """A server under measurement: started, waited for, stopped, accounted."""
 
     def __init__(self, name, argv, port=None):
         self.name, self.argv, self.port = name, argv, port
+        self.held = []
         self.err = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=self.err,
@@ -128,8 +153,33 @@ class Server:
     def sample_memory(self):
         self.peak_kib = max(self.peak_kib, tree_pss(self.proc.pid))
 
+    def hold(self, n):
+        """n idle connections, opened and kept; then wait, bounded, until
+        the server has accepted them all (none waits in its listen queue).
+        Returns the PSS (KiB) it gained, or None when it did not take
+        them within a few seconds (iterd, a pool smaller than n)."""
+        before_kib = tree_pss(self.proc.pid)
+        for _ in range(n):
+            s = socket.socket()
+            s.settimeout(10)
+            s.connect(("127.0.0.1", self.port))
+            self.held.append(s)
+        deadline = time.time() + 3 + n / 200
+        while listen_queue(self.port) > 0:
+            if time.time() > deadline:
+                return None
+            time.sleep(0.05)
+        time.sleep(0.2)
+        return tree_pss(self.proc.pid) - before_kib
+
+    def release(self):
+        for s in self.held:
+            s.close()
+        self.held = []
+
     def stop(self):
         """SIGTERM, then the rusage of the server and all it reaped."""
+        self.release()
         self.proc.send_signal(signal.SIGTERM)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -182,14 +232,20 @@ def distribution(stderr):
     return [last[k] for k in sorted(last)]
 
 
-def measure(name, argv, mode, args, port=None):
+def measure(name, argv, mode, args, port=None, hold=0):
     server = Server(name, argv, port)
+    held_kib = server.hold(hold) if hold else None
+    if hold and held_kib is None:
+        server.stop()
+        print("compare-models: %s did not take %d held connections within 20 s" %
+              (name, hold), file=sys.stderr)
+        return None
     result = drive(server, mode, args)
     # The server's whole life, once its last child is reaped, over every
     # connection it served (the warm-up too).  Sampling /proc before the
     # load instead would lose up to a clock tick per child.
     cpu = server.stop()
-    served = result["connections"] + max(20, args.connections // 20) * args.clients
+    served = result["connections"] + max(20, args.connections // 20) * args.clients + hold
     return {
         "model": name,
         "rate": result["rate"],
@@ -202,28 +258,56 @@ def measure(name, argv, mode, args, port=None):
                                          result["client_cpu_s"]["system"]) /
                                   max(1, result["connections"]),
         "distribution": distribution(server.stderr()) if name.startswith("preforkd") else [],
+        "held": hold,
+        "kib_per_held": held_kib / hold if hold else None,
     }
 
 
-def tincan_models():
-    s = os.path.join(BUILD, "servers")
+def tincan_models(build=BUILD, capacity=0):
+    """Every model the suite ships, a strategy a row; evd made room for
+    capacity connections at once, when more than its default."""
+    s = os.path.join(build, "servers")
     models = [("iterd", [os.path.join(s, "iterd"), "-s", "bench", "127.0.0.1:0"]),
               ("forkd", [os.path.join(s, "forkd"), "-s", "bench", "127.0.0.1:0"])]
     for st in STRATEGIES:
         models.append(("preforkd -l " + st, [os.path.join(s, "preforkd"), "-l", st,
                                              "-s", "bench", "127.0.0.1:0"]))
+    room = ["-m", str(capacity)] if capacity > 1000 else []
     for how in BACKENDS:
-        models.append(("evd -e " + how, [os.path.join(s, "evd"), "-e", how,
-                                         "-s", "bench", "127.0.0.1:0"]))
+        models.append(("evd -e " + how, [os.path.join(s, "evd"), "-e", how] + room +
+                       ["-s", "bench", "127.0.0.1:0"]))
     return models
+
+
+def chosen_models(args):
+    """The rows of the bench table: the models asked for, each beside its
+    old build (--old) and its run with connections held (--hold)."""
+    wanted = [w.strip() for w in args.models.split(",")] if args.models else [""]
+    capacity = args.hold + 2 * args.clients + 64 if args.hold else 0
+    rows = []
+    old = dict(tincan_models(args.old, capacity)) if args.old else {}
+    for name, argv in tincan_models(BUILD, capacity):
+        if not any(name.startswith(w) for w in wanted):
+            continue
+        rows.append((name, argv, None, 0))
+        if args.old:
+            if os.path.exists(old[name][0]):
+                rows.append((name + " (old)", old[name], None, 0))
+            else:
+                print("compare-models: --old: no %s" % old[name][0], file=sys.stderr)
+        if args.hold:
+            rows.append(("%s, %d held" % (name, args.hold), argv, None, args.hold))
+    if not rows:
+        sys.exit("compare-models: --models %s: no such model" % args.models)
+    return rows
 
 
 def echo_models(args):
     """The echo table: forkd, preforkd's and evd's defaults, the peers found, the reference."""
     s = os.path.join(BUILD, "servers")
-    rows = [("forkd", [os.path.join(s, "forkd"), "127.0.0.1:0"], None),
-            ("preforkd", [os.path.join(s, "preforkd"), "127.0.0.1:0"], None),
-            ("evd", [os.path.join(s, "evd"), "127.0.0.1:0"], None)]
+    rows = [("forkd", [os.path.join(s, "forkd"), "127.0.0.1:0"], None, 0),
+            ("preforkd", [os.path.join(s, "preforkd"), "127.0.0.1:0"], None, 0),
+            ("evd", [os.path.join(s, "evd"), "127.0.0.1:0"], None, 0)]
     found, missing = [], []
     peers = [("socat", lambda p: ["socat", "TCP-LISTEN:%d,bind=127.0.0.1,fork,backlog=128,reuseaddr" % p, "PIPE"]),
              ("tcpserver", lambda p: ["tcpserver", "-HRl0", "127.0.0.1", str(p), "cat"]),
@@ -231,7 +315,7 @@ def echo_models(args):
     for name, argv in peers:
         if shutil.which(name):
             port = free_port()
-            rows.append((name, argv(port), port))
+            rows.append((name, argv(port), port, 0))
             found.append(name)
         else:
             missing.append(name)
@@ -239,7 +323,7 @@ def echo_models(args):
         exe = os.path.join(tempfile.gettempdir(), "compare-models-limit-echo")
         subprocess.run(["cc", "-O2", "-o", exe, args.limit], check=True)
         port = free_port()
-        rows.append(("limit_echo (epoll, 1 process)", [exe, "-m", "echo", "-T", "600", str(port)], port))
+        rows.append(("limit_echo (epoll, 1 process)", [exe, "-m", "echo", "-T", "600", str(port)], port, 0))
     return rows, found, missing
 
 
@@ -252,6 +336,8 @@ def median_row(runs):
         row[key] = statistics.median(vals)
         row[key + "_min"], row[key + "_max"] = min(vals), max(vals)
     row["failed"] = sum(r["failed"] for r in runs)
+    if row["held"]:
+        row["kib_per_held"] = statistics.median(r["kib_per_held"] for r in runs)
     row["distribution"] = runs[-1]["distribution"]
     return row
 
@@ -260,11 +346,18 @@ def run_table(models, mode, args):
     """Every model once per round, round after round: a machine that drifts
     (a neighbour's load, its clock) then drifts under all of them alike."""
     runs = {name: [] for name, *_ in models}
+    dropped = set()     # held rows of models that would not take them
     for k in range(args.repeat):
-        for name, argv, *port in models:
+        for name, argv, port, hold in models:
+            if name in dropped:
+                continue
             print("  round %d of %d: %s" % (k + 1, args.repeat, name), file=sys.stderr, flush=True)
-            runs[name].append(measure(name, argv, mode, args, port[0] if port else None))
-    rows = [median_row(runs[name]) for name, *_ in models]
+            run = measure(name, argv, mode, args, port, hold)
+            if run is None:
+                dropped.add(name)
+            else:
+                runs[name].append(run)
+    rows = [median_row(runs[name]) for name, *_ in models if name not in dropped]
     rows.sort(key=lambda r: -r["rate"])
     return rows
 
@@ -326,6 +419,38 @@ unset multiplot
         sys.exit("compare-models: gnuplot failed")
 
 
+def raise_fd_limit(need, ap):
+    """This process, and the servers it starts, may open need descriptors."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        if hard != resource.RLIM_INFINITY and hard < need:
+            ap.error("--hold needs %d descriptors; the hard limit is %d" % (need, hard))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+
+
+def print_beside(rows, args):
+    """Each model against its old build and its run with connections held."""
+    by_name = {r["model"]: r for r in rows}
+    lines = []
+    for r in rows:
+        base = by_name.get(r["model"].replace(" (old)", "").split(", ")[0])
+        if base is None or base is r:
+            continue
+        if r["model"].endswith(" (old)"):
+            lines.append("  %-22s CPU per connection %.2f times the old build's, rate %.2f times" % (
+                base["model"], base["cpu_ms_per_1000"] / r["cpu_ms_per_1000"],
+                base["rate"] / r["rate"]))
+        else:
+            lines.append("  %-22s keeps %.2f of its rate with %d connections held; "
+                         "%.1f KiB of memory per held connection" % (
+                             base["model"], r["rate"] / base["rate"], r["held"],
+                             r["kib_per_held"]))
+    if lines:
+        print()
+        print("Medians of the same rounds, side by side:")
+        print("\n".join(lines))
+
+
 def main():
     ap = argparse.ArgumentParser(prog="compare-models", description="Compare tincan's concurrency models.")
     ap.add_argument("--repeat", type=int, default=3, help="runs per model; medians are shown")
@@ -334,6 +459,10 @@ def main():
     ap.add_argument("--bytes", type=int, default=64, help="loadcli -b (default 64)")
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON")
     ap.add_argument("--plot", metavar="FILE.png", help="draw the table with gnuplot")
+    ap.add_argument("--models", metavar="NAME,...", help="only the models whose names begin so")
+    ap.add_argument("--old", metavar="DIR", help="each model also from the build in DIR")
+    ap.add_argument("--hold", type=int, default=0, metavar="N",
+                    help="each model also with N idle connections held open")
     ap.add_argument("--peers", action="store_true", help="add socat, tcpserver, tcpsvd")
     ap.add_argument("--limit", metavar="limit_echo.c", help="add the reference echo server")
     # Taken by scripts/compare-models, which does the building.
@@ -341,6 +470,10 @@ def main():
     args = ap.parse_args()
     if args.repeat < 1 or args.clients < 1 or args.connections < 1 or args.bytes < 1:
         ap.error("--repeat, --clients, --connections and --bytes must be positive")
+    if args.hold < 0:
+        ap.error("--hold must not be negative")
+    if args.hold:
+        raise_fd_limit(args.hold + 2 * args.clients + 256, ap)
     if args.plot and not shutil.which("gnuplot"):
         ap.error("--plot needs gnuplot (apt-get install gnuplot-nox)")
 
@@ -350,11 +483,12 @@ def main():
     print("compare-models: %s, %d CPUs, %s" % (" ".join(os.uname()[0:3:2]),
                                               os.cpu_count(), time.strftime("%Y-%m-%d %H:%M")))
     print("load: " + load % "bench", file=sys.stderr)
-    bench_rows = run_table(tincan_models(), "bench", args)
+    bench_rows = run_table(chosen_models(args), "bench", args)
     result = {"machine": {"uname": list(os.uname()), "cpus": os.cpu_count(),
                           "date": time.strftime("%Y-%m-%d")},
               "load": load % "bench", "models": bench_rows}
     print_table("Server -s bench, " + load % "bench" + ", best first:", bench_rows, args)
+    print_beside(bench_rows, args)
     print_distribution(bench_rows)
 
     if args.peers or args.limit:

@@ -33,6 +33,37 @@ assert d["machine"]["cpus"] >= 1
 PY
 ok "compare-models runs every model, best first, and its figures add up"
 
+# --models, --old and --hold: the models asked for, each beside its old
+# build (this one, for the test) and with connections held; iterd cannot
+# take them, and its held row is left out with a word on why.
+"$TOP_SRCDIR/scripts/compare-models" --no-bootstrap --repeat 1 --clients 2 \
+    --connections 20 --models "evd -e epoll,iterd" --old "$TOP_BUILDDIR" \
+    --hold 20 --json "$T/beside.json" >"$T/beside" 2>"$T/beside.err" ||
+    fail "compare-models --hold exited $?: $(cat "$T/beside.err")"
+for model in "evd -e epoll" "evd -e epoll (old)" "evd -e epoll, 20 held" iterd "iterd (old)"; do
+	grep -q "^$model  " "$T/beside" || fail "no row for $model: $(cat "$T/beside")"
+done
+! grep -q "^iterd, 20 held\|^forkd\|^evd -e poll\|^preforkd" "$T/beside" ||
+    fail "rows not asked for, or iterd held: $(cat "$T/beside")"
+grep -q "iterd, 20 held did not take 20 held connections" "$T/beside.err" ||
+    fail "iterd's held row left out without a word: $(cat "$T/beside.err")"
+grep -q "^  evd -e epoll  *keeps [0-9.]* of its rate with 20 connections held; [0-9.]* KiB" "$T/beside" &&
+    grep -q "^  iterd  *CPU per connection [0-9.]* times the old build's" "$T/beside" ||
+    fail "no side-by-side lines: $(cat "$T/beside")"
+python3 - "$T/beside.json" <<'PY' || fail "the JSON of --hold does not add up"
+import json, sys
+rows = {m["model"]: m for m in json.load(open(sys.argv[1]))["models"]}
+assert sorted(rows) == ["evd -e epoll", "evd -e epoll (old)", "evd -e epoll, 20 held",
+                        "iterd", "iterd (old)"], sorted(rows)
+held = rows["evd -e epoll, 20 held"]
+assert held["held"] == 20 and held["kib_per_held"] > 0 and held["failed"] == 0, held
+assert rows["evd -e epoll"]["held"] == 0 and rows["evd -e epoll"]["kib_per_held"] is None
+PY
+"$TOP_SRCDIR/scripts/compare-models" --no-bootstrap --models nosuch >/dev/null 2>"$T/nosuch" &&
+    fail "--models nosuch ran"
+grep -q "no such model" "$T/nosuch" || fail "--models nosuch: $(cat "$T/nosuch")"
+ok "--models, --old and --hold: the rows asked for, side by side"
+
 # --plot, where gnuplot is installed (it is not one of the build's needs).
 if command -v gnuplot >/dev/null 2>&1; then
 	"$TOP_SRCDIR/scripts/compare-models" --no-bootstrap --repeat 1 --clients 2 \
