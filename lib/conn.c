@@ -16,6 +16,8 @@
 #define LINGER_MS	2000
 /* The reads and writes of one step, before the others get a turn. */
 #define STEP_OPS	16
+/* How often conn_serve lets the signals in, whether it waited or not: ms. */
+#define LET_IN_MS	10
 
 /* The wait starts again: progress, or the start. */
 static void
@@ -292,11 +294,23 @@ conn_cut(struct conn *c)
 int
 conn_serve(struct conn *c)
 {
-	long long now = io_now_ms(), left;
+	long long now = io_now_ms(), left, let_in = now;
 	struct pollfd pfd;
 	int rc;
 
 	while (conn_step(c, now)) {
+		/*
+		 * A wait that finds the connection ready at once lets no
+		 * signal in: one always ready would hold them back for ever.
+		 */
+		if (now - let_in >= LET_IN_MS) {
+			let_in = now;
+			io_let_signals_in();
+			if (io_stopping()) {
+				conn_cut(c);
+				continue;
+			}
+		}
 		pfd.fd = c->fd;
 		pfd.events = conn_events(c);
 		left = c->deadline_ms - now;
@@ -304,7 +318,7 @@ conn_serve(struct conn *c)
 			conn_expire(c);
 			continue;
 		}
-		rc = poll(&pfd, 1, c->deadline_ms == 0 ? -1 :
+		rc = io_poll(&pfd, 1, c->deadline_ms == 0 ? -1 :
 		    (int)(left > INT_MAX ? INT_MAX : left));
 		now = io_now_ms();
 		if (rc == 0 && c->deadline_ms != 0 && now >= c->deadline_ms)

@@ -74,9 +74,10 @@ void	conn_cut(struct conn *c);
 
 /*
  * conn_serve: the blocking driver: step and wait on the one connection
- * until it is over, the signals let in while it waits.  A wait that a
- * signal interrupts goes on, unless io_stop_at says the server is
- * stopping: then the connection is cut off.  Returns c->rc.
+ * until it is over, waiting in io_poll (with the mask of io_stop_at, and
+ * every 10 ms it lets the signals in, in case it never had to wait).  A
+ * wait that a signal interrupts goes on, unless io_stop_at says the
+ * server is stopping: then the connection is cut off.  Returns c->rc.
  */
 int	conn_serve(struct conn *c);
 

@@ -1,4 +1,5 @@
 /* io: reads and writes that survive EINTR and short counts, with timeouts. */
+#define _GNU_SOURCE		/* ppoll: POSIX.1-2024, in Linux and the BSDs */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -8,9 +9,14 @@
 #include "escape.h"
 #include "io.h"
 
-/* What io_stop_at set: give up waiting once *stop_flag >= stop_level. */
+/*
+ * What io_stop_at set: give up waiting once *stop_flag >= stop_level; wait
+ * with the signal mask wait_mask, when has_wait_mask.
+ */
 static const volatile sig_atomic_t *stop_flag;
 static sig_atomic_t stop_level;
+static sigset_t wait_mask;
+static int has_wait_mask;
 
 long long
 io_now_us(void)
@@ -28,10 +34,35 @@ io_now_ms(void)
 }
 
 void
-io_stop_at(const volatile sig_atomic_t *flag, int level)
+io_stop_at(const volatile sig_atomic_t *flag, int level,
+    const sigset_t *waitmask)
 {
 	stop_flag = flag;
 	stop_level = (sig_atomic_t)level;
+	has_wait_mask = waitmask != NULL;
+	if (waitmask != NULL)
+		wait_mask = *waitmask;
+}
+
+int
+io_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000, timeout_ms % 1000 * 1000000L };
+
+	if (!has_wait_mask)
+		return poll(fds, n, timeout_ms);
+	return ppoll(fds, n, timeout_ms < 0 ? NULL : &ts, &wait_mask);
+}
+
+void
+io_let_signals_in(void)
+{
+	sigset_t held;
+
+	if (!has_wait_mask)
+		return;
+	sigprocmask(SIG_SETMASK, &wait_mask, &held);
+	sigprocmask(SIG_SETMASK, &held, NULL);
 }
 
 int
@@ -62,7 +93,7 @@ io_wait(int fd, short events, int timeout_ms)
 			left = -1;
 		else if (left < 0)
 			left = 0;
-		rc = poll(&pfd, 1, (int)left);
+		rc = io_poll(&pfd, 1, (int)left);
 		if (rc > 0)
 			return 0;
 		if (rc == 0) {

@@ -2,6 +2,7 @@
 #ifndef TINCAN_IO_H
 #define TINCAN_IO_H
 
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -24,9 +25,23 @@ long long io_now_us(void);
 /*
  * io_stop_at: from now on, a wait here that a signal interrupts gives up
  * (EINTR) once *flag has reached level: a server's second SIGTERM ends the
- * connection it is serving.  NULL: waits end only by their timeout.
+ * connection it is serving.  NULL: waits end only by their timeout.  With
+ * waitmask, every wait has that signal mask while it waits (ppoll), as
+ * pselect does: a process that keeps its signals blocked lets them in
+ * there, and only there, and needs no sigprocmask around a wait.
  */
-void	io_stop_at(const volatile sig_atomic_t *flag, int level);
+void	io_stop_at(const volatile sig_atomic_t *flag, int level,
+	    const sigset_t *waitmask);
+
+/*
+ * io_poll: poll(2), with the mask of io_stop_at while it waits.  Beware: a
+ * poll that finds a descriptor ready at once delivers no pending signal;
+ * a loop that may never wait calls io_let_signals_in now and then.
+ */
+int	io_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
+
+/* io_let_signals_in: deliver the pending signals the mask of io_stop_at lets in. */
+void	io_let_signals_in(void);
 
 /* io_stopping: has the flag of io_stop_at reached its level? */
 int	io_stopping(void);

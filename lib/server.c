@@ -563,21 +563,26 @@ back_off(void)
 /*
  * Out of descriptors: give up the spare one, accept the pending connection
  * and close it at once, so that it does not wake us again and again.
- * Returns 0, or -1 when there was no spare to give up (the system is out,
- * ENFILE, or the limit is below the spare itself).
+ * Returns 1, or 0 when none was pending after all, or -1 when there was no
+ * spare to give up (the system is out, ENFILE, or the limit is below the
+ * spare itself).
  */
 static int
 shed_connection(struct server *s, int lfd)
 {
-	int fd;
+	int fd, none_pending;
 
-	if (s->spare_fd != -1) {
-		close(s->spare_fd);
-		if ((fd = accept(lfd, NULL, NULL)) != -1)
-			close(fd);
-		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	}
-	return s->spare_fd == -1 ? -1 : 0;
+	if (s->spare_fd == -1)
+		return -1;
+	close(s->spare_fd);
+	fd = accept(lfd, NULL, NULL);
+	none_pending = fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
+	if (fd != -1)
+		close(fd);
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (s->spare_fd == -1)
+		return -1;
+	return !none_pending;
 }
 
 /* Nothing to do but wait a while; let the signals in when the wait is over. */
@@ -602,7 +607,7 @@ int
 server_accept(struct server *s, int lfd, struct sockaddr *sa, socklen_t *len)
 {
 	socklen_t room = *len;
-	int fd;
+	int fd, shed;
 
 	for (;;) {
 		/*
@@ -618,19 +623,28 @@ server_accept(struct server *s, int lfd, struct sockaddr *sa, socklen_t *len)
 			errno = EINTR;
 			return -1;
 		}
-		if (s->accept_waits && server_wait_readable(s, lfd) == -1)
-			return -1;
+		/*
+		 * accept first, and wait only when none is pending: under load
+		 * there is one, and the wait would be a system call for nothing.
+		 */
 		*len = room;
 		fd = accept4(lfd, sa, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd != -1)
 			return fd;
-		/* Not waiting: a caller that polls the listener itself hears "none yet". */
-		if (!s->accept_waits && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return -1;
+		/* Linux says EMFILE before it looks whether any is pending. */
 		if (errno == EMFILE || errno == ENFILE) {
 			log_pressure(s, errno);
-			if (shed_connection(s, lfd) == -1)
+			if ((shed = shed_connection(s, lfd)) == -1)
 				pause_accepting(s);
+			if (shed != 0)
+				continue;
+			errno = EAGAIN;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			/* Not waiting: a caller that polls the listener hears "none yet". */
+			if (!s->accept_waits || server_wait_readable(s, lfd) == -1)
+				return -1;
+			s->unwaited = 0;
 		} else if (errno == ENOBUFS || errno == ENOMEM) {
 			log_pressure(s, errno);
 			pause_accepting(s);

@@ -68,7 +68,7 @@ struct server_model {
 	/*
 	 * What the model asks of the socket source, once its options are
 	 * read: w comes filled with SOURCE_WANT_DEFAULT, one non-blocking
-	 * socket (server_accept waits in pselect, then takes what is there).
+	 * socket (server_accept takes what is there, or waits in pselect).
 	 * NULL: that.
 	 */
 	void		(*want)(void *ctx, struct source_want *w);
@@ -136,11 +136,11 @@ int	server_main(int argc, char **argv, const struct server_model *m,
 
 /*
  * server_accept: the next connection on lfd, non-blocking and
- * close-on-exec, its peer in *sa and *len.  With s->accept_waits it first
- * waits in pselect, where the blocked signals are let in.  Without, it
- * calls accept at once: on a blocking listener it waits there (the caller
- * leaves the signals unblocked, so that one interrupts it), and on a
- * non-blocking one it returns -1 with EAGAIN when nothing is pending.
+ * close-on-exec, its peer in *sa and *len.  It calls accept at once.  On
+ * a blocking listener that waits (the caller leaves the signals unblocked,
+ * so that one interrupts it).  On a non-blocking one with nothing pending,
+ * with s->accept_waits it waits in pselect, where the blocked signals are
+ * let in, and tries again; without, it returns -1 with EAGAIN.
  * Transient errors are retried quietly; at EMFILE or ENFILE the pending
  * connection is shed with a spare descriptor, logged at most once a
  * minute.  Returns the descriptor, or -1 with errno: EINTR when a signal

@@ -23,10 +23,11 @@ iterd_run(void *ctx, struct server *s)
 	(void)ctx;
 	/*
 	 * The first SIGTERM lets the client in hand finish; a second one cuts
-	 * it off: the signals are let in while it is served, and a wait they
-	 * interrupt then gives up.
+	 * it off.  The signals stay blocked but in the waits, of accept
+	 * (pselect) and of the connection (ppoll), which let them in: no
+	 * sigprocmask a connection.
 	 */
-	io_stop_at(&server_term, 2);
+	io_stop_at(&server_term, 2, &s->waitmask);
 	while (!server_term) {
 		len = sizeof peer;
 		fd = server_accept(s, s->fd, (struct sockaddr *)&peer, &len);
@@ -36,9 +37,7 @@ iterd_run(void *ctx, struct server *s)
 			log_error("accept: %s", strerror(errno));
 			return 1;
 		}
-		server_unblock_signals(s);
 		server_serve(s, fd, (struct sockaddr *)&peer, len);
-		server_block_signals(s);
 	}
 	return 0;
 }

@@ -137,4 +137,10 @@ PY
 		wait "$pid"
 	done
 	ok "evd -e $how: a second SIGTERM cuts the connections off, busy or not"
+
+	# Out of descriptors (EMFILE): see tests/lib.sh.
+	start_server evd -e "$how" 127.0.0.1:0
+	sheds_out_of_descriptors "evd -e $how"
+	stop_server "$SERVER_PID"
+	ok "evd -e $how: EMFILE sheds the client, is logged once, and does not spin"
 done

@@ -1,7 +1,8 @@
 #!/bin/bash
 # iterd-model: the iterative model itself.  A second client waits until the
 # first is done; -t drops a silent client; port 0 reports the port it got;
-# SIGTERM lets the connection in hand finish.
+# SIGTERM lets the connection in hand finish, and a second one cuts it
+# off, idle or busy.
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 
 # Port 0: the kernel picks, the start-up line tells.
@@ -34,6 +35,47 @@ wait "$SERVER_PID" || fail "iterd exited $? after SIGTERM"
 grep -q "iterd: 3 connections, " "$SERVER_ERR" || fail "summary: $(cat "$SERVER_ERR")"
 ok "SIGTERM lets the connection in flight finish"
 
+# A second SIGTERM cuts the connection in hand off: an idle one, and a
+# chargen reader that keeps the connection always ready to write.
+for what in idle busy; do
+	if [ "$what" = idle ]; then
+		start_server iterd -v 127.0.0.1:0
+		hold_client cut_idle "$SERVER_PORT"
+		CLIENT=$HELD_PID
+	else
+		start_server iterd -v -s chargen 127.0.0.1:0
+		# Reads all it can until the end, or a minute; says when it is.
+		python3 - "$SERVER_PORT" "$T/reader" <<-'PY' &
+		import socket, sys, time
+		s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=60)
+		got, deadline = 0, time.time() + 60
+		while time.time() < deadline:
+		    try:
+		        chunk = s.recv(65536)
+		    except ConnectionResetError:
+		        break
+		    if not chunk:
+		        break
+		    got += len(chunk)
+		    if got >= 65536:
+		        open(sys.argv[2] + ".reading", "a").close()
+		PY
+		CLIENT=$!
+		wait_for_file "$T/reader.reading" || fail "the chargen reader got nothing"
+	fi
+	kill -TERM "$SERVER_PID"
+	sleep 0.5
+	kill -0 "$SERVER_PID" 2>/dev/null || fail "iterd did not let the $what connection finish"
+	kill -TERM "$SERVER_PID"
+	wait_gone "$SERVER_PID" 10 || fail "iterd still serving a $what client after a second SIGTERM"
+	wait "$SERVER_PID" || fail "iterd exited $? after a second SIGTERM"
+	grep -q ': cut off: the server is stopping$' "$SERVER_ERR" ||
+	    fail "the $what connection was not cut off: $(cat "$SERVER_ERR")"
+	kill "$CLIENT" 2>/dev/null
+	wait "$CLIENT" 2>/dev/null
+	ok "a second SIGTERM cuts the $what connection in hand off"
+done
+
 # -t: a client that says nothing is dropped after the idle limit.
 start_server iterd -v -t 1 127.0.0.1:0
 python3 - "$SERVER_PORT" <<'PY' || fail "the silent client was not dropped"
@@ -49,42 +91,9 @@ stop_server "$SERVER_PID"
 grep -q ': echo: idle for 1 s, dropped' "$SERVER_ERR" || fail "-t not logged: $(cat "$SERVER_ERR")"
 ok "-t drops a silent client"
 
-# Out of descriptors (EMFILE): the pending client is shed with the spare
-# descriptor at once, not left to spin accept; it is logged once; and the
-# server serves again once descriptors are back.
-if [ -n "${TINCAN_VALGRIND:-}" ]; then SHED_LIMIT=10; else SHED_LIMIT=3; fi
+# Out of descriptors (EMFILE): see tests/lib.sh.
 start_server iterd 127.0.0.1:0
-lowest_free=$(($(ls /proc/"$SERVER_PID"/fd | awk '$1 < 1000' | sort -n | tail -n 1) + 1))
-soft=$(prlimit --pid "$SERVER_PID" --nofile --noheadings --output SOFT)
-prlimit --pid "$SERVER_PID" --nofile="$lowest_free:" || fail "prlimit"
-ticks_before=$(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat)
-for k in 1 2 3; do
-	# The client is closed on at once (EOF or a reset), never echoed: a
-	# client held in the queue, or accepted and kept, would hear nothing.
-	python3 - "$SERVER_PORT" "$SHED_LIMIT" <<'PY' || fail "client $k out of descriptors"
-import socket, sys, time
-port, limit = int(sys.argv[1]), float(sys.argv[2])
-s = socket.create_connection(("127.0.0.1", port), timeout=limit)
-start = time.time()
-try:
-    s.sendall(b"shed\n")
-    got = s.recv(100)
-except ConnectionResetError:
-    got = b""
-except socket.timeout:
-    sys.exit("held, not shed: no end of file or reset in %g s" % limit)
-if got:
-    sys.exit("served out of descriptors: %r" % got)
-print("shed after %.3f s" % (time.time() - start))
-PY
-done
-sleep 1
-ticks=$(($(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat) - ticks_before))
-[ "$ticks" -lt 50 ] || fail "iterd used $ticks ticks of CPU out of descriptors"
-[ "$(grep -c 'accept: Too many open files: shedding connections' "$SERVER_ERR")" -eq 1 ] ||
-    fail "EMFILE was not logged once: $(cat "$SERVER_ERR")"
-prlimit --pid "$SERVER_PID" --nofile="$soft:" || fail "prlimit"
-[ "$(echo back | run tcpcli "127.0.0.1:$SERVER_PORT")" = back ] || fail "iterd did not recover"
+sheds_out_of_descriptors iterd
 stop_server "$SERVER_PID"
 ok "EMFILE sheds the client, is logged once, and does not spin"
 

@@ -596,3 +596,43 @@ evd_says_open() {
 	wait "$nap" && kill -TERM $$
 ) >/dev/null 2>&1 &
 WATCHDOG=$!
+
+# sheds_out_of_descriptors NAME: the server NAME of SERVER_PID, out of
+# descriptors (EMFILE), sheds each pending client at once with its spare
+# descriptor, not left to spin accept; says so once; and serves again
+# once descriptors are back.  The server is left running.
+sheds_out_of_descriptors() {
+	local shed_limit=3 lowest_free soft ticks_before ticks k
+	[ -z "${TINCAN_VALGRIND:-}" ] || shed_limit=10
+	lowest_free=$(($(ls /proc/"$SERVER_PID"/fd | awk '$1 < 1000' | sort -n | tail -n 1) + 1))
+	soft=$(prlimit --pid "$SERVER_PID" --nofile --noheadings --output SOFT)
+	prlimit --pid "$SERVER_PID" --nofile="$lowest_free:" || fail "prlimit"
+	ticks_before=$(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat)
+	for k in 1 2 3; do
+		# The client is closed on at once (EOF or a reset), never echoed: a
+		# client held in the queue, or accepted and kept, would hear nothing.
+		python3 - "$SERVER_PORT" "$shed_limit" <<-'PY' || fail "$1: client $k out of descriptors"
+		import socket, sys, time
+		port, limit = int(sys.argv[1]), float(sys.argv[2])
+		s = socket.create_connection(("127.0.0.1", port), timeout=limit)
+		start = time.time()
+		try:
+		    s.sendall(b"shed\n")
+		    got = s.recv(100)
+		except ConnectionResetError:
+		    got = b""
+		except socket.timeout:
+		    sys.exit("held, not shed: no end of file or reset in %g s" % limit)
+		if got:
+		    sys.exit("served out of descriptors: %r" % got)
+		print("shed after %.3f s" % (time.time() - start))
+		PY
+	done
+	sleep 1
+	ticks=$(($(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat) - ticks_before))
+	[ "$ticks" -lt 50 ] || fail "$1 used $ticks ticks of CPU out of descriptors"
+	[ "$(grep -c 'accept: Too many open files: shedding connections' "$SERVER_ERR")" -eq 1 ] ||
+	    fail "$1: EMFILE was not logged once: $(cat "$SERVER_ERR")"
+	prlimit --pid "$SERVER_PID" --nofile="$soft:" || fail "prlimit"
+	[ "$(echo back | run tcpcli "127.0.0.1:$SERVER_PORT")" = back ] || fail "$1 did not recover"
+}

@@ -609,6 +609,85 @@ START_TEST(test_print_long_line_in_pieces)
 }
 END_TEST
 
+/* conn_serve's stop flag, set by SIGUSR1 to the level that cuts. */
+static volatile sig_atomic_t usr1_stop;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	usr1_stop = 2;
+}
+
+/* A UDP socket on 127.0.0.1, connected to another that never reads. */
+static int
+udp_to_deaf_peer(int *deaf)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int fd;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*deaf = socket(AF_INET, SOCK_DGRAM, 0);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ne(*deaf, -1);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(bind(*deaf, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(*deaf, (struct sockaddr *)&sin, &len), 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, len), 0);
+	set_nonblock(fd);
+	return fd;
+}
+
+/*
+ * A connection that never has to wait holds no signal back: conn_serve
+ * lets them in every few milliseconds.  The signals are blocked but in
+ * the waits (io_stop_at's mask), a SIGUSR1 that stops is pending from the
+ * start, and chargen writes to a connected UDP socket, where a send never
+ * waits: only the letting in ends the exchange, cut off.
+ */
+START_TEST(test_serve_lets_signals_in_when_never_waiting)
+{
+	struct sockaddr_in peer = { .sin_family = AF_INET };
+	int deaf, fd = udp_to_deaf_peer(&deaf);
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		struct sigaction sa;
+		sigset_t usr1, waitmask;
+		struct conn c;
+		char room[4096];
+		int rc;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_usr1;
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &usr1, &waitmask);
+		sigdelset(&waitmask, SIGUSR1);
+		sigaction(SIGUSR1, &sa, NULL);
+		raise(SIGUSR1);
+		io_stop_at(&usr1_stop, 2, &waitmask);
+		conn_start(&c, service_find("chargen"), fd,
+		    (struct sockaddr *)&peer, sizeof peer, WAIT_MS, room,
+		    sizeof room, io_now_ms());
+		rc = conn_serve(&c);
+		if (rc == SERVICE_FAILED && c.bytes_out > 0 &&
+		    strcmp(c.why, "cut off: the server is stopping") == 0)
+			_exit(0);
+		dprintf(STDERR_FILENO, "returned %d, why \"%s\", %llu out\n",
+		    rc, c.why, c.bytes_out);
+		_exit(1);
+	}
+	ck_assert_int_eq(wait_child(pid, WAIT_MS), 0);
+	close(fd);
+	close(deaf);
+}
+END_TEST
+
 START_TEST(test_find_every_service)
 {
 	static const char *const names[] = {
@@ -978,6 +1057,7 @@ service_suite(void)
 	tcase_add_test(tc, test_print_lines_prefixed_with_peer);
 	tcase_add_test(tc, test_print_long_line_in_pieces);
 	tcase_add_test(tc, test_print_nul_and_controls_escaped);
+	tcase_add_test(tc, test_serve_lets_signals_in_when_never_waiting);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("parts");
