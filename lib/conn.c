@@ -147,9 +147,13 @@ write_some(struct conn *c, long long now_ms)
 	return 1;
 }
 
-/* Read what the handler has room for: 1, 0 if it would block, -1 if over. */
+/*
+ * Read what the handler has room for: 1, 0 if it would block, -1 if over.
+ * *drained: the read took less than there was room for, so the socket
+ * had no more.
+ */
 static int
-read_some(struct conn *c, long long now_ms)
+read_some(struct conn *c, long long now_ms, int *drained)
 {
 	ssize_t n = recv(c->fd, c->x.in, c->x.inroom, 0);
 
@@ -159,6 +163,7 @@ read_some(struct conn *c, long long now_ms)
 		failed(c, "read", errno);
 		return -1;
 	}
+	*drained = (size_t)n < c->x.inroom;
 	if (n == 0)
 		c->read_eof = 1;
 	c->bytes_in += (size_t)n;
@@ -211,7 +216,7 @@ drop_input(struct conn *c)
 int
 conn_step(struct conn *c, long long now_ms)
 {
-	int ops, progress, r, out_blocked = 0, in_blocked = 0;
+	int ops, progress, r, out_blocked = 0, in_blocked = 0, drained = 0;
 
 	for (ops = 0; ops < STEP_OPS && c->state != CONN_OVER; ops++) {
 		if (c->state == CONN_LINGERING) {
@@ -219,7 +224,12 @@ conn_step(struct conn *c, long long now_ms)
 				return 1;
 			continue;
 		}
-		/* What would block once in a step is not tried again in it. */
+		/*
+		 * What would block once in a step is not tried again in it,
+		 * nor a read after one that emptied the socket: in a request
+		 * and its reply, what the client sends next comes only once it
+		 * has the reply, and a read at once would fail (EAGAIN).
+		 */
 		progress = 0;
 		if (c->x.outlen > 0 && !out_blocked) {
 			if ((r = write_some(c, now_ms)) == -1)
@@ -228,9 +238,9 @@ conn_step(struct conn *c, long long now_ms)
 			progress |= r;
 		}
 		if (wants_input(c) && !in_blocked) {
-			if ((r = read_some(c, now_ms)) == -1)
+			if ((r = read_some(c, now_ms, &drained)) == -1)
 				return 0;
-			in_blocked = r == 0;
+			in_blocked = r == 0 || drained;
 			progress |= r;
 		}
 		if (c->x.outlen == 0 && (c->x.end != XCHG_GOING ||
