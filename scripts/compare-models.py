@@ -279,10 +279,15 @@ def tincan_models(build=BUILD, capacity=0):
     return models
 
 
+def wanted_models(args):
+    """The beginnings of the names --models keeps; all, without it."""
+    return [w.strip() for w in args.models.split(",")] if args.models else [""]
+
+
 def chosen_models(args):
     """The rows of the bench table: the models asked for, each beside its
     old build (--old) and its run with connections held (--hold)."""
-    wanted = [w.strip() for w in args.models.split(",")] if args.models else [""]
+    wanted = wanted_models(args)
     capacity = args.hold + 2 * args.clients + 64 if args.hold else 0
     rows = []
     old = dict(tincan_models(args.old, capacity)) if args.old else {}
@@ -303,16 +308,17 @@ def chosen_models(args):
 
 
 def echo_models(args):
-    """The echo table: forkd, preforkd's and evd's defaults, the peers found, the reference."""
+    """The echo table: forkd, preforkd's and evd's defaults (as --models
+    keeps them), with --peers the peers found, with --limit the reference."""
     s = os.path.join(BUILD, "servers")
-    rows = [("forkd", [os.path.join(s, "forkd"), "127.0.0.1:0"], None, 0),
-            ("preforkd", [os.path.join(s, "preforkd"), "127.0.0.1:0"], None, 0),
-            ("evd", [os.path.join(s, "evd"), "127.0.0.1:0"], None, 0)]
+    rows = [(name, [os.path.join(s, name.split()[0])] + name.split()[1:] + ["127.0.0.1:0"], None, 0)
+            for name in ("forkd", "preforkd -l none", "evd -e epoll")
+            if any(name.startswith(w) for w in wanted_models(args))]
     found, missing = [], []
     peers = [("socat", lambda p: ["socat", "TCP-LISTEN:%d,bind=127.0.0.1,fork,backlog=128,reuseaddr" % p, "PIPE"]),
              ("tcpserver", lambda p: ["tcpserver", "-HRl0", "127.0.0.1", str(p), "cat"]),
              ("tcpsvd", lambda p: ["tcpsvd", "-l", "localhost", "127.0.0.1", str(p), "cat"])]
-    for name, argv in peers:
+    for name, argv in peers if args.peers else []:
         if shutil.which(name):
             port = free_port()
             rows.append((name, argv(port), port, 0))
@@ -383,6 +389,8 @@ def print_table(title, rows, args):
 
 
 def print_distribution(rows):
+    if not any(r["distribution"] for r in rows):
+        return
     print()
     print("How the connections spread over the children (UNP Figure 30.2):")
     for r in rows:
@@ -417,6 +425,20 @@ unset multiplot
     os.unlink(data.name)
     if r.returncode != 0:
         sys.exit("compare-models: gnuplot failed")
+
+
+def print_against_limit(rows):
+    """Each echo server against the reference single-process loop."""
+    limit = [r for r in rows if r["model"].startswith("limit_echo")]
+    if not limit:
+        return
+    print()
+    print("Against %s, medians of the same rounds:" % limit[0]["model"])
+    for r in rows:
+        if r is not limit[0]:
+            print("  %-22s %.2f times its rate, %.2f times its CPU per connection" % (
+                r["model"], r["rate"] / limit[0]["rate"],
+                r["cpu_ms_per_1000"] / limit[0]["cpu_ms_per_1000"]))
 
 
 def raise_fd_limit(need, ap):
@@ -493,10 +515,12 @@ def main():
 
     if args.peers or args.limit:
         rows, found, missing = echo_models(args)
-        print("\npeers found: %s%s" % (", ".join(found) or "none",
-              "; not installed: " + ", ".join(missing) if missing else ""), file=sys.stderr)
+        if args.peers:
+            print("\npeers found: %s%s" % (", ".join(found) or "none",
+                  "; not installed: " + ", ".join(missing) if missing else ""), file=sys.stderr)
         echo_rows = run_table(rows, "echo", args)
         print_table("Echo servers, " + load % "echo" + ", best first:", echo_rows, args)
+        print_against_limit(echo_rows)
         result["echo_load"] = load % "echo"
         result["echo"] = echo_rows
         result["peers_missing"] = missing if args.peers else []

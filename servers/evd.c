@@ -15,11 +15,16 @@
  * in between a look at the flags and the wait.  A wait that finds
  * descriptors ready returns without delivering a pending signal, though,
  * and a loop that is never idle would hold a SIGTERM back for ever: so
- * after every wait that did not sleep, server_let_signals_in.  That costs
- * two sigprocmask calls a busy turn of the loop, shared by all the events
- * of the turn.  A signalfd or a self-pipe in the set would cost nothing
- * until a signal comes, but signalfd is Linux's alone, and either would
- * take the signals from lib/server.c's handlers, which every model shares.
+ * every EVD_LET_IN_MS the loop lets them in (server_let_signals_in), at
+ * most a hundred pairs of sigprocmask a second however busy it is.  A
+ * signalfd or a self-pipe in the set would cost nothing until a signal
+ * comes, but signalfd is Linux's alone, and either would take the signals
+ * from lib/server.c's handlers, which every model shares.
+ *
+ * Memory.  A connection's struct, with the room of its handler, is kept
+ * when the connection ends, up to EVD_SPARE of them, for the next: a
+ * malloc and a free a connection would make the C library grow and trim
+ * its heap (brk) again and again under a steady load.
  */
 #include <sys/socket.h>
 
@@ -40,6 +45,7 @@
 
 #define EVD_MAX		1000	/* -m: fits the usual limit of 1024 descriptors */
 #define EVD_MAX_MAX	1048576
+#define EVD_LET_IN_MS	10	/* how often a loop that never sleeps lets the signals in */
 
 /* The connection is over: log it, close it, forget it. */
 static void
@@ -49,7 +55,10 @@ end(struct evd *e, struct server *s, struct evconn *ec)
 	server_conn_over(s, &ec->c, ec->start_ms);
 	e->open[ec->slot] = e->open[--e->nopen];
 	e->open[ec->slot]->slot = ec->slot;
-	free(ec);
+	if (e->nspare < EVD_SPARE)
+		e->spare[e->nspare++] = ec;
+	else
+		free(ec);
 }
 
 /* The connection cannot be waited for (the kernel is short of memory). */
@@ -82,7 +91,8 @@ static void
 open_conn(struct evd *e, struct server *s, int fd,
     const struct sockaddr *peer, socklen_t len)
 {
-	struct evconn *ec = malloc(sizeof *ec);
+	struct evconn *ec = e->nspare > 0 ? e->spare[--e->nspare] :
+	    malloc(sizeof *ec);
 	long long now = io_now_ms();
 
 	if (ec == NULL) {
@@ -196,6 +206,8 @@ evd_close(void *ctx, struct server *s)
 	(void)s;
 	if (e->waiting != NULL)
 		e->backend->fini(e);
+	while (e->nspare > 0)
+		free(e->spare[--e->nspare]);
 	free(e->open);
 	free(e->deadlines.at);
 	free(e->ready);
@@ -219,10 +231,12 @@ turn(struct evd *e, struct server *s)
 		log_error("%s: %s", e->backend->name, strerror(errno));
 		return -1;
 	}
-	/* It did not sleep: a pending signal was not let in. */
-	if (n > 0)
-		server_let_signals_in(s);
 	now = io_now_ms();
+	/* A wait that did not sleep let no pending signal in. */
+	if (now - e->let_in_ms >= EVD_LET_IN_MS) {
+		e->let_in_ms = now;
+		server_let_signals_in(s);
+	}
 	for (i = 0; i < n; i++) {
 		if (e->ready[i]->ec == NULL)
 			failed = accept_all(e, s) == -1;

@@ -14,6 +14,8 @@
 
 /* The room of a connection's handler: what it may hold back (echo's output). */
 #define EVD_ROOM	16384
+/* Connections' structs kept for the next ones when they end. */
+#define EVD_SPARE	64
 /* heap_at of a connection that has no deadline. */
 #define EVD_NOWHERE	((size_t)-1)
 
@@ -65,6 +67,9 @@ struct evd {
 	struct deadlines deadlines;
 	struct watched	**ready;	/* what the last wait found ready */
 	void		*waiting;	/* the backend's own state */
+	struct evconn	*spare[EVD_SPARE]; /* ended, kept for the next */
+	size_t		nspare;
+	long long	let_in_ms;	/* when the signals were last let in */
 };
 
 /* A readiness mechanism (evd-wait.c). */
