@@ -2,6 +2,7 @@
 /* Said outright: with _XOPEN_SOURCE alone, glibc's getopt permutes argv. */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,7 @@ opt_wrap(const char *text, int indent)
 static void
 opt_help(const struct opt_prog *p)
 {
+	char manual[PATH_MAX + 128];
 	const struct opt_doc *list[OPT_MAX];
 	size_t n = opt_sorted(p, list), i;
 	char synopsis[1024], left[64];
@@ -208,9 +210,12 @@ opt_help(const struct opt_prog *p)
 	}
 	if (p->more != NULL)
 		printf("\n%s", p->more);
-	printf("\nThe manual: man %d %s, once installed (in %s);\n"
-	    "in the source tree: man -l man/%s.%d\n", p->section, p->name,
-	    TINCAN_MANDIR, p->name, p->section);
+	/* Wrapped: the directory is as long as the prefix chosen makes it. */
+	snprintf(manual, sizeof manual, "The manual: man %d %s, once installed "
+	    "(in %s);", p->section, p->name, TINCAN_MANDIR);
+	putchar('\n');
+	opt_wrap(manual, 0);
+	printf("in the source tree: man -l man/%s.%d\n", p->name, p->section);
 }
 
 int
