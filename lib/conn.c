@@ -16,8 +16,6 @@
 #define LINGER_MS	2000
 /* The reads and writes of one step, before the others get a turn. */
 #define STEP_OPS	16
-/* How often conn_serve lets the signals in, whether it waited or not: ms. */
-#define LET_IN_MS	10
 
 /* The wait starts again: progress, or the start. */
 static void
@@ -313,9 +311,9 @@ conn_serve(struct conn *c)
 		 * A wait that finds the connection ready at once lets no
 		 * signal in: one always ready would hold them back for ever.
 		 */
-		if (now - let_in >= LET_IN_MS) {
+		if (now - let_in >= IO_LET_IN_MS) {
 			let_in = now;
-			io_let_signals_in();
+			io_let_signals_in(NULL);
 			if (io_stopping()) {
 				conn_cut(c);
 				continue;

@@ -55,13 +55,13 @@ io_poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 }
 
 void
-io_let_signals_in(void)
+io_let_signals_in(const sigset_t *mask)
 {
 	sigset_t held;
 
-	if (!has_wait_mask)
+	if (mask == NULL && !has_wait_mask)
 		return;
-	sigprocmask(SIG_SETMASK, &wait_mask, &held);
+	sigprocmask(SIG_SETMASK, mask != NULL ? mask : &wait_mask, &held);
 	sigprocmask(SIG_SETMASK, &held, NULL);
 }
 

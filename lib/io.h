@@ -36,12 +36,19 @@ void	io_stop_at(const volatile sig_atomic_t *flag, int level,
 /*
  * io_poll: poll(2), with the mask of io_stop_at while it waits.  Beware: a
  * poll that finds a descriptor ready at once delivers no pending signal;
- * a loop that may never wait calls io_let_signals_in now and then.
+ * a loop that may never wait calls io_let_signals_in every IO_LET_IN_MS.
  */
 int	io_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
 
-/* io_let_signals_in: deliver the pending signals the mask of io_stop_at lets in. */
-void	io_let_signals_in(void);
+/* How often a loop that may never wait lets the signals in, in ms. */
+#define IO_LET_IN_MS	10
+
+/*
+ * io_let_signals_in: set the signal mask mask for a moment, so that the
+ * pending signals it lets in are delivered; NULL: the mask of io_stop_at,
+ * or nothing without one.
+ */
+void	io_let_signals_in(const sigset_t *mask);
 
 /* io_stopping: has the flag of io_stop_at reached its level? */
 int	io_stopping(void);

@@ -288,7 +288,6 @@ signals_install(struct server *s)
 	sa.sa_flags = 0;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigprocmask(SIG_BLOCK, &block, &s->waitmask);
-	sigprocmask(SIG_SETMASK, NULL, &s->blockmask);
 }
 
 int
@@ -327,12 +326,6 @@ void
 server_unblock_signals(const struct server *s)
 {
 	sigprocmask(SIG_SETMASK, &s->waitmask, NULL);
-}
-
-void
-server_block_signals(const struct server *s)
-{
-	sigprocmask(SIG_SETMASK, &s->blockmask, NULL);
 }
 
 void
@@ -531,10 +524,7 @@ server_wait_readable(const struct server *s, int fd)
 void
 server_let_signals_in(const struct server *s)
 {
-	sigset_t blocked;
-
-	sigprocmask(SIG_SETMASK, &s->waitmask, &blocked);
-	sigprocmask(SIG_SETMASK, &blocked, NULL);
+	io_let_signals_in(&s->waitmask);
 }
 
 /* Say once a minute why connections are being refused. */

@@ -110,7 +110,6 @@ struct server {
 	int		accept_waits;	/* wait in pselect before accept */
 	int		unwaited;	/* accepted since the signals were let in */
 	sigset_t	waitmask;	/* the mask while waiting: signals let in */
-	sigset_t	blockmask;	/* the mask the rest of the time */
 	struct pidfile	pf;		/* -p, once opened */
 	struct limit	*peer_logs;	/* lines about misbehaving peers, per source */
 	int		spare_fd;	/* given up to shed a connection at EMFILE */
@@ -195,12 +194,11 @@ void	server_let_signals_in(const struct server *s);
 void	server_wait_signal(const struct server *s);
 
 /*
- * server_unblock_signals: let the handled signals in at any time (a pool
- * child; iterd while it serves).  server_block_signals: hold them again,
- * until a wait lets them in.
+ * server_unblock_signals: let the handled signals in at any time, for a
+ * process that waits in calls they must interrupt (a pool child in a
+ * blocking accept).
  */
 void	server_unblock_signals(const struct server *s);
-void	server_block_signals(const struct server *s);
 
 /*
  * server_child: in a child just forked to serve, let go of what only the

@@ -15,7 +15,7 @@
  * in between a look at the flags and the wait.  A wait that finds
  * descriptors ready returns without delivering a pending signal, though,
  * and a loop that is never idle would hold a SIGTERM back for ever: so
- * every EVD_LET_IN_MS the loop lets them in (server_let_signals_in), at
+ * every IO_LET_IN_MS the loop lets them in (server_let_signals_in), at
  * most a hundred pairs of sigprocmask a second however busy it is.  A
  * signalfd or a self-pipe in the set would cost nothing until a signal
  * comes, but signalfd is Linux's alone, and either would take the signals
@@ -45,7 +45,6 @@
 
 #define EVD_MAX		1000	/* -m: fits the usual limit of 1024 descriptors */
 #define EVD_MAX_MAX	1048576
-#define EVD_LET_IN_MS	10	/* how often a loop that never sleeps lets the signals in */
 
 /* The connection is over: log it, close it, forget it. */
 static void
@@ -233,7 +232,7 @@ turn(struct evd *e, struct server *s)
 	}
 	now = io_now_ms();
 	/* A wait that did not sleep let no pending signal in. */
-	if (now - e->let_in_ms >= EVD_LET_IN_MS) {
+	if (now - e->let_in_ms >= IO_LET_IN_MS) {
 		e->let_in_ms = now;
 		server_let_signals_in(s);
 	}
