@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ server_defaults(struct server *s, const struct server_model *m, void *ctx)
 	source_init(&s->src);
 	pidfile_init(&s->pf);
 	s->accept_waits = 1;
+	pthread_mutex_init(&s->shed_lock, NULL);
 }
 
 /* A numeric option value in [min, max], into an int. */
@@ -458,6 +460,7 @@ server_cleanup(struct server *s)
 		close(s->spare_fd);
 	limit_free(s->peer_logs);
 	pidfile_remove(&s->pf);
+	pthread_mutex_destroy(&s->shed_lock);
 }
 
 int
@@ -532,13 +535,17 @@ static void
 log_pressure(struct server *s, int why)
 {
 	long long now = io_now_ms();
+	int say;
 
-	if (s->last_shed_log == 0 || now - s->last_shed_log >= 60000) {
+	pthread_mutex_lock(&s->shed_lock);
+	say = s->last_shed_log == 0 || now - s->last_shed_log >= 60000;
+	if (say)
+		s->last_shed_log = now;
+	pthread_mutex_unlock(&s->shed_lock);
+	if (say)
 		log_warning("accept: %s: %s", strerror(why),
 		    why == EMFILE || why == ENFILE ? "shedding connections" :
 		    "waiting");
-		s->last_shed_log = now;
-	}
 }
 
 /* Wait a tenth of a second: nothing better to do while memory is short. */
@@ -555,24 +562,27 @@ back_off(void)
  * and close it at once, so that it does not wake us again and again.
  * Returns 1, or 0 when none was pending after all, or -1 when there was no
  * spare to give up (the system is out, ENFILE, or the limit is below the
- * spare itself).
+ * spare itself).  Under a lock: the threads of a pool that accept at once
+ * must not give up the one spare twice.
  */
 static int
 shed_connection(struct server *s, int lfd)
 {
-	int fd, none_pending;
+	int fd, none_pending = 0, rc = -1;
 
-	if (s->spare_fd == -1)
-		return -1;
-	close(s->spare_fd);
-	fd = accept(lfd, NULL, NULL);
-	none_pending = fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
-	if (fd != -1)
-		close(fd);
-	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (s->spare_fd == -1)
-		return -1;
-	return !none_pending;
+	pthread_mutex_lock(&s->shed_lock);
+	if (s->spare_fd != -1) {
+		close(s->spare_fd);
+		fd = accept(lfd, NULL, NULL);
+		none_pending = fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		if (fd != -1)
+			close(fd);
+		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (s->spare_fd != -1)
+			rc = !none_pending;
+	}
+	pthread_mutex_unlock(&s->shed_lock);
+	return rc;
 }
 
 /* Nothing to do but wait a while; let the signals in when the wait is over. */
@@ -580,7 +590,8 @@ static void
 pause_accepting(struct server *s)
 {
 	back_off();
-	s->unwaited = SERVER_BATCH;
+	if (s->accept_waits)
+		s->unwaited = SERVER_BATCH;
 }
 
 /* Is this accept error one that only means "try again"? (accept(2), Linux) */
@@ -609,7 +620,8 @@ server_accept(struct server *s, int lfd, struct sockaddr *sa, socklen_t *len)
 			s->unwaited = 0;
 			server_let_signals_in(s);
 		}
-		if (server_term || (s->accept_waits && server_chld)) {
+		/* One that does not wait here looks at the flags itself. */
+		if (s->accept_waits && (server_term || server_chld)) {
 			errno = EINTR;
 			return -1;
 		}
@@ -647,13 +659,22 @@ int
 server_serve(struct server *s, int fd, const struct sockaddr *peer,
     socklen_t peerlen)
 {
+	return server_serve_then(s, fd, peer, peerlen, NULL, NULL);
+}
+
+int
+server_serve_then(struct server *s, int fd, const struct sockaddr *peer,
+    socklen_t peerlen, void (*over)(void *arg), void *arg)
+{
 	struct conn c;
-	char room[65536];
+	char room[SERVER_ROOM];
 	long long start = io_now_ms();
 
 	conn_start(&c, s->service, fd, peer, peerlen, s->timeout * 1000, room,
 	    sizeof room, start);
 	conn_serve(&c);
+	if (over != NULL)
+		over(arg);
 	return server_conn_over(s, &c, start);
 }
 
@@ -661,7 +682,6 @@ int
 server_conn_over(struct server *s, struct conn *c, long long start_ms)
 {
 	close(c->fd);
-	s->served++;
 	if (c->rc == SERVICE_REFUSED && s->verbose)
 		log_warning("%s: %s: %s", conn_peer(c), s->service->name, c->why);
 	else if (c->rc == SERVICE_REFUSED && limit_take(s->peer_logs,

@@ -24,6 +24,7 @@
 #define TINCAN_SERVER_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -38,6 +39,8 @@
 
 /* The idle limit of a connection when -t is not given, in seconds. */
 #define SERVER_TIMEOUT	300
+/* The buffer of a connection server_serve serves, on its stack. */
+#define SERVER_ROOM	65536
 /* Connections or datagrams taken in a row before the signals are let in. */
 #define SERVER_BATCH	64
 
@@ -106,13 +109,16 @@ struct server {
 	struct source	src;		/* the sockets (lib/source.h) */
 	int		fd;		/* src.fd[0]: the listener, or the datagram socket */
 	char		bound[ADDR_STRLEN]; /* the address fd really has */
-	unsigned long long served;	/* connections or datagrams, for -v */
+	/* Connections or datagrams, for -v: counted by the model. */
+	unsigned long long served;
 	int		accept_waits;	/* wait in pselect before accept */
 	int		unwaited;	/* accepted since the signals were let in */
 	sigset_t	waitmask;	/* the mask while waiting: signals let in */
 	struct pidfile	pf;		/* -p, once opened */
 	struct limit	*peer_logs;	/* lines about misbehaving peers, per source */
-	int		spare_fd;	/* given up to shed a connection at EMFILE */
+	/* Shedding at EMFILE, by any thread that accepts: under shed_lock. */
+	pthread_mutex_t	shed_lock;
+	int		spare_fd;	/* given up to shed a connection */
 	long long	last_shed_log;	/* when the last EMFILE line was logged, ms */
 	int		ready_fd;	/* detaching: tells the parent we are ready */
 };
@@ -143,14 +149,16 @@ int	server_main(int argc, char **argv, const struct server_model *m,
  * Transient errors are retried quietly; at EMFILE or ENFILE the pending
  * connection is shed with a spare descriptor, logged at most once a
  * minute.  Returns the descriptor, or -1 with errno: EINTR when a signal
- * came (see the flags).
+ * came (see the flags).  Without s->accept_waits it reads no flag and
+ * writes nothing of s but under shed_lock: the threads of a pool may call
+ * it at once on one listener.
  */
 int	server_accept(struct server *s, int lfd, struct sockaddr *sa,
 	    socklen_t *len);
 
 /*
  * server_serve: run the service on the connection fd from peer, bounded by
- * -t, then close fd and count it.  Logs a line under -v, and a warning when
+ * -t, then close fd; the caller counts it.  Logs a line under -v, and a warning when
  * the client broke the protocol (without -v at most one a minute for each
  * source, for all the processes of the server).  Returns what the service
  * returned.
@@ -159,8 +167,16 @@ int	server_serve(struct server *s, int fd, const struct sockaddr *peer,
 	    socklen_t peerlen);
 
 /*
+ * server_serve_then: server_serve, calling over(arg) once the exchange is
+ * over and before fd is closed: a thread model forgets the descriptor
+ * there, so that no other thread acts on it once it is reused.
+ */
+int	server_serve_then(struct server *s, int fd, const struct sockaddr *peer,
+	    socklen_t peerlen, void (*over)(void *arg), void *arg);
+
+/*
  * server_conn_over: the connection c is over (conn.h): close its
- * descriptor, count it, and log it as server_serve does.  start_ms is
+ * descriptor and log it as server_serve does.  start_ms is
  * when it was accepted, in io_now_ms time, for the -v line.  For a model
  * that drives connections itself (evd).  Returns c->rc.
  */

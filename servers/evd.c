@@ -52,6 +52,7 @@ end(struct evd *e, struct server *s, struct evconn *ec)
 {
 	deadlines_set(&e->deadlines, ec, 0);
 	server_conn_over(s, &ec->c, ec->start_ms);
+	s->served++;
 	e->open[ec->slot] = e->open[--e->nopen];
 	e->open[ec->slot]->slot = ec->slot;
 	if (e->nspare < EVD_SPARE)

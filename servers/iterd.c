@@ -38,6 +38,7 @@ iterd_run(void *ctx, struct server *s)
 			return 1;
 		}
 		server_serve(s, fd, (struct sockaddr *)&peer, len);
+		s->served++;
 	}
 	return 0;
 }

@@ -73,7 +73,7 @@ static int
 none_take(struct pool *p, int i, struct sockaddr *sa, socklen_t *len)
 {
 	(void)i;
-	return accept_on(p, p->server->fd, sa, len);
+	return server_term ? (errno = EINTR, -1) : accept_on(p, p->server->fd, sa, len);
 }
 
 /* --- fcntl: one child at a time in accept, by a lock on a file. --- */
