@@ -61,10 +61,15 @@ over(struct conn *c, int rc)
 	c->rc = rc;
 }
 
+/* strerror_r (XSI): the threads of a pool fail connections at once. */
 static void
 failed(struct conn *c, const char *what, int err)
 {
-	snprintf(c->why, sizeof c->why, "%s: %s", what, strerror(err));
+	char reason[128];
+
+	if (strerror_r(err, reason, sizeof reason) != 0)
+		snprintf(reason, sizeof reason, "error %d", err);
+	snprintf(c->why, sizeof c->why, "%s: %s", what, reason);
 	over(c, SERVICE_FAILED);
 }
 

@@ -4,15 +4,16 @@
 Run through scripts/compare-models, which builds the suite first (on a
 fresh machine this program's python3 comes from scripts/bootstrap too).
 For each model --
-iterd, forkd, preforkd with each accept strategy, and evd with each way of
-waiting -- starts the server
+iterd, forkd, preforkd with each accept strategy, threadd, prethreadd
+with each strategy, and evd with each way of waiting -- starts the server
 with -s bench on a free loopback port, warms it up, drives it with loadcli,
 stops it, and measures: connections/s, p50 and p99 latency, the server's
 CPU (user + system of the parent and every child, counted once all the
 children are reaped) per 1000 connections, and its memory (the largest sum
 of the proportional set sizes of the parent and its children seen during
 the load).  One table, best first; the spread of the connections over the
-children of each preforkd strategy, as UNP's Figure 30.2 shows it.
+children of each preforkd strategy and the threads of each prethreadd
+strategy, as UNP's Figure 30.2 shows it.
 
     scripts/compare-models [--repeat N] [--clients C] [--connections N]
                            [--bytes B] [--json FILE] [--plot FILE.png]
@@ -54,6 +55,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Where the programs are: the tree itself, unless built elsewhere (VPATH).
 BUILD = os.environ.get("TINCAN_BUILDDIR", TOP)
 STRATEGIES = ["none", "fcntl", "mutex", "pass", "reuseport"]
+THREAD_STRATEGIES = ["none", "mutex", "main"]
 BACKENDS = ["epoll", "poll"]
 
 
@@ -224,8 +226,10 @@ def drive(server, mode, args):
 
 
 def distribution(stderr):
-    """preforkd's exit report: the connections of each child."""
-    counts = re.findall(r"^preforkd: child (\d+) pid \d+: (\d+) connections?", stderr, re.M)
+    """The exit report of a pool: the connections of each child of
+    preforkd, or of each thread of prethreadd."""
+    counts = re.findall(r"^pre(?:forkd: child|threadd: thread) (\d+)(?: pid \d+)?: (\d+) connections?",
+                        stderr, re.M)
     last = {}
     for child, n in counts:
         last[int(child)] = int(n)
@@ -257,7 +261,7 @@ def measure(name, argv, mode, args, port=None, hold=0):
         "client_cpu_ms_per_1000": 1e6 * (result["client_cpu_s"]["user"] +
                                          result["client_cpu_s"]["system"]) /
                                   max(1, result["connections"]),
-        "distribution": distribution(server.stderr()) if name.startswith("preforkd") else [],
+        "distribution": distribution(server.stderr()) if name.startswith("pre") else [],
         "held": hold,
         "kib_per_held": held_kib / hold if hold else None,
     }
@@ -272,6 +276,12 @@ def tincan_models(build=BUILD, capacity=0):
     for st in STRATEGIES:
         models.append(("preforkd -l " + st, [os.path.join(s, "preforkd"), "-l", st,
                                              "-s", "bench", "127.0.0.1:0"]))
+    models.append(("threadd", [os.path.join(s, "threadd")] +
+                   (["-m", str(capacity)] if capacity > 1024 else []) +
+                   ["-s", "bench", "127.0.0.1:0"]))
+    for st in THREAD_STRATEGIES:
+        models.append(("prethreadd -l " + st, [os.path.join(s, "prethreadd"), "-l", st,
+                                               "-s", "bench", "127.0.0.1:0"]))
     room = ["-m", str(capacity)] if capacity > 1000 else []
     for how in BACKENDS:
         models.append(("evd -e " + how, [os.path.join(s, "evd"), "-e", how] + room +
@@ -392,7 +402,7 @@ def print_distribution(rows):
     if not any(r["distribution"] for r in rows):
         return
     print()
-    print("How the connections spread over the children (UNP Figure 30.2):")
+    print("How the connections spread over the children or threads of a pool (UNP Figure 30.2):")
     for r in rows:
         d = r["distribution"]
         if d:
@@ -403,7 +413,7 @@ def print_distribution(rows):
 def plot(rows, path):
     data = tempfile.NamedTemporaryFile(mode="w", suffix=".dat", delete=False)
     for i, r in enumerate(rows):
-        data.write('%d "%s" %f %f\n' % (i, r["model"].replace("preforkd -l ", "prefork "),
+        data.write('%d "%s" %f %f\n' % (i, r["model"].replace("preforkd -l ", "prefork ").replace("prethreadd -l ", "prethread "),
                                         r["rate"], r["cpu_ms_per_1000"]))
     data.close()
     script = """

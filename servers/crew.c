@@ -59,32 +59,28 @@ crew_free(struct crew *c)
 	c->made = 0;
 }
 
-/* pthread_create with every signal blocked in the new thread: it inherits the mask. */
-static int
-start_blocked(struct crew *c, pthread_t *tid, void *(*fn)(void *), void *arg)
+void
+crew_block_signals(void)
 {
-	sigset_t all, old;
-	pthread_t ignored;
-	int rc;
+	sigset_t all;
 
 	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(tid != NULL ? tid : &ignored, &c->attr, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 }
 
 int
 crew_start(struct crew *c, pthread_t *tid, void *(*fn)(void *), void *arg)
 {
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	pthread_t ignored;
 	int rc, tries;
 
 	/* Live before it runs: it may leave before pthread_create returns. */
 	pthread_mutex_lock(&c->lock);
 	c->live++;
 	pthread_mutex_unlock(&c->lock);
-	for (tries = 1; (rc = start_blocked(c, tid, fn, arg)) == EAGAIN &&
+	for (tries = 1; (rc = pthread_create(tid != NULL ? tid : &ignored,
+	    &c->attr, fn, arg)) == EAGAIN &&
 	    tries < CREW_TRIES; tries++) {
 		if (tries == 1)
 			log_error("pthread_create: %s; trying again", strerror(rc));

@@ -53,7 +53,16 @@ int	crew_init(struct crew *c, int detached, char *err, size_t errlen);
 void	crew_free(struct crew *c);
 
 /*
- * crew_start: start a worker, fn(arg), with every signal blocked; when no
+ * crew_block_signals: block every signal in the main thread, once it
+ * runs the model: the workers it starts inherit that mask, and it lets
+ * the server's signals in where it waits (the server's waitmask), as
+ * before.
+ */
+void	crew_block_signals(void);
+
+/*
+ * crew_start: start a worker, fn(arg), with every signal blocked (after
+ * crew_block_signals, the main thread's mask); when no
  * thread can be had, try again, CREW_TRIES times, logging the first.
  * Counted live until it calls crew_leave.  0, or -1 with errno.
  */

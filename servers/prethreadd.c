@@ -420,6 +420,7 @@ prethreadd_run(void *ctx, struct server *s)
 	struct prethreadd *pt = ctx;
 	int failed = 0;
 
+	crew_block_signals();
 	for (pt->nstarted = 0; pt->nstarted < pt->nthreads; pt->nstarted++)
 		if (crew_start(&pt->crew, &pt->workers[pt->nstarted].tid,
 		    worker_main, &pt->workers[pt->nstarted]) == -1) {

@@ -177,6 +177,7 @@ threadd_run(void *ctx, struct server *s)
 	socklen_t len;
 	int fd, cut = 0, failed = 0;
 
+	crew_block_signals();
 	/* Until told to stop, and then until every thread has ended. */
 	while (!(server_term || failed) || crew_live(&t->crew) > 0) {
 		if (server_term > 1 && !cut) {

@@ -10,7 +10,8 @@ export TINCAN_BUILDDIR="$TOP_BUILDDIR"
     --connections 30 --json "$T/run.json" >"$T/out" 2>"$T/err" ||
     fail "compare-models exited $?: $(cat "$T/err")"
 for model in iterd forkd "preforkd -l none" "preforkd -l fcntl" "preforkd -l mutex" \
-    "preforkd -l pass" "preforkd -l reuseport" "evd -e epoll" "evd -e poll"; do
+    "preforkd -l pass" "preforkd -l reuseport" threadd "prethreadd -l none" \
+    "prethreadd -l mutex" "prethreadd -l main" "evd -e epoll" "evd -e poll"; do
 	grep -q "^$model  " "$T/out" || fail "no row for $model: $(cat "$T/out")"
 done
 grep -q '^How the connections spread over the children' "$T/out" || fail "no spread: $(cat "$T/out")"
@@ -18,14 +19,14 @@ python3 - "$T/run.json" <<'PY' || fail "the JSON does not add up"
 import json, sys
 d = json.load(open(sys.argv[1]))
 models = d["models"]
-assert len(models) == 9, len(models)
+assert len(models) == 13, len(models)
 rates = [m["rate"] for m in models]
 assert rates == sorted(rates, reverse=True), "not best first"
 for m in models:
     assert m["failed"] == 0, m
     assert m["rate"] > 0 and m["cpu_ms_per_1000"] > 0 and m["memory_kib"] > 0, m
     assert m["rate_min"] <= m["rate"] <= m["rate_max"], m
-    if m["model"].startswith("preforkd"):
+    if m["model"].startswith("pre"):
         # 2 runs' last: warm-up (2 x 20) plus the load (2 x 30).
         assert sum(m["distribution"]) == 100, m
         assert len(m["distribution"]) == 8, m

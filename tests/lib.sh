@@ -38,6 +38,13 @@ if [ "${TINCAN_SANITIZERS:-no}" = yes ]; then
 	UBSAN_OPTIONS="log_path=$T/san/log:print_stacktrace=1:halt_on_error=1"
 	export ASAN_OPTIONS UBSAN_OPTIONS
 fi
+# So do ThreadSanitizer's, in a build with --enable-tsan (make tsan).
+if [ "${TINCAN_TSAN:-no}" = yes ]; then
+	mkdir -m 1777 "$T/san"
+	TSAN_OPTIONS="log_path=$T/san/log:second_deadlock_stack=1"
+	export TSAN_OPTIONS
+	TINCAN_SANITIZERS=yes
+fi
 
 # The path of a program of the suite.
 prog_path() {
