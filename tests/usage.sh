@@ -4,7 +4,7 @@
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 
 
-for prog in iterd forkd preforkd evd tcpcli; do
+for prog in iterd forkd preforkd evd threadd prethreadd tcpcli; do
 	expect_usage "$prog: bad address '70000': port out of range" $prog 70000
 	expect_usage "$prog: bad address '65536': port out of range" $prog 65536
 	expect_usage "$prog: bad address '-1': port out of range" $prog -- -1
@@ -44,13 +44,17 @@ expect_usage "preforkd: unknown strategy 'nope' (none, fcntl, mutex, pass, reuse
 expect_usage "preforkd: -n 0: too small (1 to 1024)" preforkd -n 0
 expect_usage "preforkd: -r -1: too small (0 to 1000000000)" preforkd -r -1
 expect_usage "preforkd: option '-l' needs a value" preforkd -l
+expect_usage "threadd: -m 0: too small (1 to 65536)" threadd -m 0
+expect_usage "prethreadd: unknown strategy 'nope' (none, mutex, main)" prethreadd -l nope
+expect_usage "prethreadd: -n 0: too small (1 to 4096)" prethreadd -n 0
+expect_usage "prethreadd: option '-l' needs a value" prethreadd -l
 expect_usage "resolve: -r and -s exclude each other" resolve -r -s echo
 expect_usage "resolve: unknown option '-t'" resolve -t
 ok "usage errors exit 2 with the exact message"
 
 # Options come first, by design (POSIX getopt): one given after the
 # address is an extra operand, and the message says where it goes.
-for prog in iterd forkd preforkd udpd tcpcli loadcli; do
+for prog in iterd forkd preforkd threadd prethreadd udpd tcpcli loadcli; do
 	expect_usage "$prog: too many operands: '-v' (options go before the address)" \
 	    $prog localhost:55555 -v
 done
@@ -61,7 +65,7 @@ ok "an option after the address: 'options go before the address'"
 
 # --help says what the program is, each option with its default, and the
 # forms of the address; a page's place is checked by man.sh.
-for prog in iterd forkd preforkd udpd unixdgd tcpcli udpcli unixdgcli loadcli resolve; do
+for prog in iterd forkd preforkd threadd prethreadd udpd unixdgd tcpcli udpcli unixdgcli loadcli resolve; do
 	run $prog --help >"$T/help" 2>"$T/help.err" || fail "$prog --help exited $?"
 	[ ! -s "$T/help.err" ] || fail "$prog --help wrote to standard error"
 	sed -n 2p "$T/help" | grep -q "^$prog: [a-z]" || fail "$prog --help does not say what it is: $(sed -n 2p "$T/help")"
