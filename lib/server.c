@@ -281,6 +281,13 @@ signals_install(struct server *s)
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&block);
 	for (i = 0; i < sizeof handled / sizeof handled[0]; i++) {
+		/*
+		 * SIGCHLD only where there are children to reap: elsewhere a
+		 * stray one (a child of whatever exec'd the server) would
+		 * interrupt waits that nothing then clears.
+		 */
+		if (handled[i] == SIGCHLD && !s->model->reaps)
+			continue;
 		sa.sa_handler = on_signal;
 		sa.sa_flags = handled[i] == SIGCHLD ? SA_NOCLDSTOP : 0;
 		sigaction(handled[i], &sa, NULL);

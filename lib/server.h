@@ -59,6 +59,7 @@ struct server_model {
 	int		local;		/* 1: Unix-domain addresses, else IP */
 	const char	*default_addr;	/* without an address operand */
 	const char	*what;		/* one line for --help: what it is */
+	int		reaps;		/* 1: it forks children: SIGCHLD sets server_chld */
 	/*
 	 * The model's own options, ending with letter 0, or NULL; the
 	 * shared ones (-4, -6, -b, -d, -p, -s, -t, -u, -v) are added by

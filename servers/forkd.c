@@ -158,6 +158,7 @@ static const struct server_model forkd = {
 	.name = "forkd",
 	.socktype = SOCK_STREAM,
 	.default_addr = "9877",
+	.reaps = 1,
 	.what = "a TCP server that forks a child for each connection",
 	.opts = forkd_opts,
 	.option = forkd_option,

@@ -609,6 +609,7 @@ static const struct server_model preforkd = {
 	.name = "preforkd",
 	.socktype = SOCK_STREAM,
 	.default_addr = "9877",
+	.reaps = 1,
 	.what = "a TCP server with a pool of children made in advance",
 	.opts = preforkd_opts,
 	.option = preforkd_option,

@@ -370,13 +370,14 @@ keep_pool(struct prethreadd *pt, struct server *s)
 		pthread_mutex_lock(&pt->crew.lock);
 		if (!pool_whole(pt)) {
 			pthread_mutex_unlock(&pt->crew.lock);
+			log_error("a thread of the pool failed; stopping");
 			return -1;
 		}
 		pthread_mutex_unlock(&pt->crew.lock);
 		if (!pt->strategy->main_accepts)
 			crew_wait(&pt->crew, s, pool_whole, pt);
 		else if (accept_into_queue(pt, s) == -1) {
-			log_error("accept: %s", strerror(errno));
+			log_error("accept: %s; stopping", strerror(errno));
 			return -1;
 		}
 	}
@@ -428,10 +429,8 @@ prethreadd_run(void *ctx, struct server *s)
 			failed = 1;
 			break;
 		}
-	if (!failed && keep_pool(pt, s) == -1) {
-		log_error("a thread of the pool failed; stopping");
+	if (!failed && keep_pool(pt, s) == -1)
 		failed = 1;
-	}
 	stop_pool(pt, s);
 	s->served = report(pt);
 	return failed;
