@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -564,30 +565,79 @@ back_off(void)
 	nanosleep(&pause, NULL);
 }
 
+/* What shed_connection did. */
+enum shed {
+	SHED_FAILED = -2,	/* accept failed for good: errno says why */
+	SHED_NO_SPARE = -1,	/* no spare to give up (ENFILE, or a limit below it) */
+	SHED_NONE,		/* none was pending after all */
+	SHED_ONE,		/* one was shed */
+	SHED_WAITED,		/* a blocking listener: none came in SHED_WAIT_MS */
+	SHED_TAKEN		/* a descriptor was back: *fd is a connection to serve */
+};
+#define SHED_WAIT_MS	100
+
+/* Is this accept error one that only means "try again"? (accept(2), Linux) */
+static int
+accept_transient(int e)
+{
+	return e == EAGAIN || e == EWOULDBLOCK || e == ECONNABORTED ||
+	    e == EPROTO || e == ENETDOWN || e == ENOPROTOOPT || e == EHOSTDOWN ||
+	    e == EHOSTUNREACH || e == EOPNOTSUPP || e == ENETUNREACH ||
+	    e == ETIMEDOUT || e == EPERM;
+}
+
+/* Give up the spare, accept the pending connection, close it; the spare back. */
+static enum shed
+shed_one(struct server *s, int lfd)
+{
+	int fd, saved;
+
+	if (s->spare_fd == -1)
+		return SHED_NO_SPARE;
+	close(s->spare_fd);
+	fd = accept(lfd, NULL, NULL);
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	errno = saved;
+	/* Still out: the limit is below the spare itself. */
+	if (s->spare_fd == -1 || (fd == -1 && (saved == EMFILE || saved == ENFILE)))
+		return SHED_NO_SPARE;
+	if (fd == -1 && !accept_transient(saved))
+		return SHED_FAILED;
+	return fd == -1 && (saved == EAGAIN || saved == EWOULDBLOCK) ?
+	    SHED_NONE : SHED_ONE;
+}
+
 /*
  * Out of descriptors: give up the spare one, accept the pending connection
  * and close it at once, so that it does not wake us again and again.
- * Returns 1, or 0 when none was pending after all, or -1 when there was no
- * spare to give up (the system is out, ENFILE, or the limit is below the
- * spare itself).  Under a lock: the threads of a pool that accept at once
- * must not give up the one spare twice.
+ * Under a lock: the threads of a pool, which accept at once, must not give
+ * up the one spare twice.  Those threads wait in accept on a blocking
+ * listener, where Linux says EMFILE without waiting: here they wait, one
+ * at a time and at most SHED_WAIT_MS, for a connection to be pending, and
+ * try accept again first, since a descriptor may be back (SHED_TAKEN: *fd
+ * is to be served, its peer in sa and len).
  */
-static int
-shed_connection(struct server *s, int lfd)
+static enum shed
+shed_connection(struct server *s, int lfd, int *fd, struct sockaddr *sa,
+    socklen_t *len)
 {
-	int fd, none_pending = 0, rc = -1;
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	enum shed rc;
 
 	pthread_mutex_lock(&s->shed_lock);
-	if (s->spare_fd != -1) {
-		close(s->spare_fd);
-		fd = accept(lfd, NULL, NULL);
-		none_pending = fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
-		if (fd != -1)
-			close(fd);
-		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (s->spare_fd != -1)
-			rc = !none_pending;
-	}
+	if (fcntl(lfd, F_GETFL) & O_NONBLOCK)
+		rc = shed_one(s, lfd);
+	else if (poll(&pfd, 1, SHED_WAIT_MS) != 1)
+		rc = SHED_WAITED;
+	else if ((*fd = accept4(lfd, sa, len, SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1)
+		rc = SHED_TAKEN;
+	else if (errno == EMFILE || errno == ENFILE)
+		rc = shed_one(s, lfd);
+	else
+		rc = accept_transient(errno) ? SHED_ONE : SHED_FAILED;
 	pthread_mutex_unlock(&s->shed_lock);
 	return rc;
 }
@@ -601,21 +651,11 @@ pause_accepting(struct server *s)
 		s->unwaited = SERVER_BATCH;
 }
 
-/* Is this accept error one that only means "try again"? (accept(2), Linux) */
-static int
-accept_transient(int e)
-{
-	return e == EAGAIN || e == EWOULDBLOCK || e == ECONNABORTED ||
-	    e == EPROTO || e == ENETDOWN || e == ENOPROTOOPT || e == EHOSTDOWN ||
-	    e == EHOSTUNREACH || e == EOPNOTSUPP || e == ENETUNREACH ||
-	    e == ETIMEDOUT || e == EPERM;
-}
-
 int
 server_accept(struct server *s, int lfd, struct sockaddr *sa, socklen_t *len)
 {
 	socklen_t room = *len;
-	int fd, shed;
+	int fd;
 
 	for (;;) {
 		/*
@@ -643,10 +683,21 @@ server_accept(struct server *s, int lfd, struct sockaddr *sa, socklen_t *len)
 		/* Linux says EMFILE before it looks whether any is pending. */
 		if (errno == EMFILE || errno == ENFILE) {
 			log_pressure(s, errno);
-			if ((shed = shed_connection(s, lfd)) == -1)
+			*len = room;
+			switch (shed_connection(s, lfd, &fd, sa, len)) {
+			case SHED_TAKEN:
+				return fd;
+			case SHED_FAILED:
+				return -1;
+			case SHED_NO_SPARE:
 				pause_accepting(s);
-			if (shed != 0)
 				continue;
+			case SHED_ONE:
+			case SHED_WAITED:
+				continue;
+			case SHED_NONE:
+				break;
+			}
 			errno = EAGAIN;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
