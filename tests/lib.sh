@@ -5,7 +5,9 @@
 # stops servers by pid with `stop_server`, and says `fail` on the first
 # behaviour that is wrong.  Everything it started is killed, and its
 # scratch directory removed, when it exits.  With TINCAN_VALGRIND set, every
-# program runs under valgrind memcheck and any error fails the test.  In a
+# program runs under valgrind memcheck and any error fails the test; with
+# TINCAN_HELGRIND set too, under helgrind, which reports data races, and
+# SHORT is set: a test of threads takes its short form.  In a
 # build with --enable-sanitizers (TINCAN_SANITIZERS=yes), any report of
 # ASan, LeakSanitizer or UBSan from any program fails the test.
 set -u
@@ -17,6 +19,9 @@ set -u
 TEST_LIMIT=${TEST_LIMIT:-300}
 # Seconds to wait for a server's start-up line; valgrind starts slowly.
 START_LIMIT=20
+# A short form of a test, for a slow tool (helgrind): fewer connections.
+SHORT=""
+[ -n "${TINCAN_HELGRIND:-}" ] && SHORT=1
 if [ -n "${TINCAN_VALGRIND:-}" ]; then
 	[ -n "${VALGRIND:-}" ] || { echo "SKIP: valgrind not found"; exit 77; }
 	[ "${TINCAN_SANITIZERS:-no}" != yes ] ||
@@ -59,7 +64,10 @@ prog_path() {
 command_for() {
 	local prog=$1
 	CMD=()
-	if [ -n "${TINCAN_VALGRIND:-}" ]; then
+	if [ -n "${TINCAN_HELGRIND:-}" ]; then
+		CMD=("$VALGRIND" --tool=helgrind -q --vgdb=no --error-exitcode=99
+		    "--log-file=$T/vg.$prog.%p")
+	elif [ -n "${TINCAN_VALGRIND:-}" ]; then
 		CMD=("$VALGRIND" -q --vgdb=no --error-exitcode=99 --leak-check=full
 		    --errors-for-leak-kinds=definite,indirect
 		    --show-leak-kinds=definite,indirect

@@ -1,0 +1,132 @@
+#!/bin/bash
+# threadd: a thread per connection.  Concurrent clients get exact echoes
+# and exact bench replies; every thread ends once its client has gone;
+# -m holds the main thread at its limit, the next client in the listen
+# queue; a client that stalls holds only its own thread, and is dropped
+# after -t; SIGTERM lets connected clients finish and leaves no process;
+# a second SIGTERM ends their connections at once; -d -p as for iterd;
+# -u drops every thread to the user.  With SHORT set (the helgrind twin),
+# fewer connections.
+. "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
+
+# Connections in a burst, and concurrent clients; seconds a client may
+# stay idle (-t), and the latest it may be dropped after that.
+if [ -n "${SHORT:-}" ]; then CONNS=100 CLIENTS=10; else CONNS=500 CLIENTS=20; fi
+if [ -n "${TINCAN_VALGRIND:-}" ]; then IDLE=4 DROP_LATE=6; else IDLE=2 DROP_LATE=2; fi
+
+# tasks PID: how many threads PID has, the main one included.
+tasks() {
+	find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# wait_tasks PID COUNT [SECONDS]: wait, bounded, until PID has COUNT threads.
+wait_tasks() {
+	local i
+	for ((i = 0; i < ${3:-10} * 20; i++)); do
+		[ "$(tasks "$1")" -eq "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Concurrent clients: exact echoes, exact bench replies.
+start_server threadd -v -s echo 127.0.0.1:0
+burst "$SERVER_PORT" -c "$CLIENTS" -n "$CONNS" -m echo || fail "echo burst: $(cat "$T/burst.out")"
+grep -qx "connections $CONNS errors 0" "$T/burst.out" || fail "echo burst: $(cat "$T/burst.out")"
+# Every thread is detached, and ends with its connection: only the main
+# thread is left.
+wait_tasks "$SERVER_PID" 1 || fail "$(($(tasks "$SERVER_PID") - 1)) threads left after the burst"
+stop_server "$SERVER_PID"
+grep -q "^threadd: $CONNS connections, " "$SERVER_ERR" || fail "summary: $(tail -n 3 "$SERVER_ERR")"
+start_server threadd -s bench 127.0.0.1:0
+burst "$SERVER_PORT" -c "$CLIENTS" -n "$CONNS" -m bench || fail "bench burst: $(cat "$T/burst.out")"
+grep -qx "connections $CONNS errors 0" "$T/burst.out" || fail "bench burst: $(cat "$T/burst.out")"
+wait_tasks "$SERVER_PID" 1 || fail "$(($(tasks "$SERVER_PID") - 1)) threads left after the bench burst"
+stop_server "$SERVER_PID"
+ok "$CLIENTS clients, $CONNS connections, exact echoes and bench replies, no thread left"
+
+# -m 2: two clients held, two threads; the third client waits in the
+# listen queue, and is served once one of the two leaves.
+start_server threadd -m 2 127.0.0.1:0
+hold_client one "$SERVER_PORT"
+hold_client two "$SERVER_PORT"
+printf 'third\n' | run tcpcli "127.0.0.1:$SERVER_PORT" >"$T/third" &
+THIRD=$!
+wait_queued "$SERVER_PORT" 1 "$T/third" ||
+    fail "the third client is not waiting in the listen queue"
+[ ! -s "$T/third" ] || fail "a third client was served with -m 2 and two connected"
+[ "$(tasks "$SERVER_PID")" -eq 3 ] || fail "$(tasks "$SERVER_PID") threads with -m 2 and two clients, not 3"
+release_client one || fail "client one failed"
+wait "$THIRD" || fail "the third client failed"
+[ "$(cat "$T/third")" = third ] || fail "the third client got '$(cat "$T/third")'"
+release_client two || fail "client two failed"
+stop_server "$SERVER_PID"
+ok "-m 2 makes the third client wait in the listen queue"
+
+# A client that sends nothing holds only its own thread: ten others are
+# served meanwhile, and it is dropped after about -t.
+start_server threadd -t "$IDLE" 127.0.0.1:0
+python3 - "$SERVER_PORT" "$IDLE" "$DROP_LATE" "$T/silent" <<'PY' &
+import socket, sys, time
+port, idle, late, flag = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+s = socket.create_connection(("127.0.0.1", port), timeout=idle + late + 10)
+start = time.time()
+open(flag + ".connected", "w").close()
+if s.recv(1) != b"":
+    sys.exit("the silent client was sent something")
+took = time.time() - start
+open(flag + ".dropped", "w").write("%.3f\n" % took)
+if not idle - 0.5 <= took <= idle + late:
+    sys.exit("the silent client was dropped after %.3f s, -t %g" % (took, idle))
+PY
+SILENT=$!
+wait_for_file "$T/silent.connected" || fail "the silent client did not connect"
+wait_tasks "$SERVER_PID" 2 || fail "no thread serves the silent client"
+burst "$SERVER_PORT" -c 2 -n 10 -m echo || fail "beside a silent client: $(cat "$T/burst.out")"
+[ ! -e "$T/silent.dropped" ] || fail "the silent client was dropped before the others were served"
+wait "$SILENT" || fail "the silent client: see above"
+wait_tasks "$SERVER_PID" 1 || fail "the silent client's thread is still there"
+stop_server "$SERVER_PID"
+ok "a silent client holds only its thread, dropped after $(cat "$T/silent.dropped") s with -t $IDLE"
+
+# SIGTERM: connected clients finish; then nothing of the server is left.
+term_with_clients 2 threadd
+ok "SIGTERM lets connected clients finish, and leaves no process"
+
+# A second SIGTERM ends the connections at once: the server, which waits
+# for its threads, exits 0 well within -t, and the held client finds its
+# connection gone.
+SERVER_SETSID=1 start_server threadd -t 300 127.0.0.1:0
+hold_client c "$SERVER_PORT"
+kill -TERM "$SERVER_PID"
+wait_asleep "$SERVER_PID" 10 TERM || fail "threadd left with a client connected"
+kill -0 "$SERVER_PID" 2>/dev/null || fail "threadd left with a client connected"
+kill -TERM "$SERVER_PID"
+wait_gone "$SERVER_PID" 10 || fail "threadd still running 10 s after a second SIGTERM"
+wait "$SERVER_PID" || fail "threadd exited $? after a second SIGTERM"
+release_client c && fail "the held client was not cut off"
+pgrep -g "$SERVER_PID" >/dev/null && fail "a process of threadd's group is left"
+ok "a second SIGTERM ends the connections at once"
+
+# -d -p: ready when it returns; SIGTERM removes the pidfile, leaves nothing.
+daemon_round_trip threadd
+ok "-d -p, then SIGTERM, leaves no pidfile and no process"
+
+# -u nobody (root only): every thread, the one serving a client too, runs
+# as nobody, and it serves.
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+	echo "skipped: -u nobody needs root and a user nobody"
+	exit 0
+fi
+uid=$(id -u nobody)
+start_server threadd -u nobody 127.0.0.1:0
+hold_client u "$SERVER_PORT"
+wait_tasks "$SERVER_PID" 2 || fail "-u nobody: not 2 threads with a client held"
+for status in /proc/"$SERVER_PID"/task/*/status; do
+	[ "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "$status")" = "$uid $uid $uid $uid" ] ||
+	    fail "-u nobody: a thread's uids: $(grep '^Uid:' "$status")"
+done
+release_client u || fail "-u nobody: the held client failed"
+[ "$(echo dropped | run tcpcli "127.0.0.1:$SERVER_PORT")" = dropped ] || fail "threadd -u does not serve"
+stop_server "$SERVER_PID"
+ok "-u nobody: every thread runs as nobody, and it serves"
