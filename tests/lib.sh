@@ -612,6 +612,44 @@ evd_says_open() {
 ) >/dev/null 2>&1 &
 WATCHDOG=$!
 
+# tasks PID: how many threads PID has, the main one included.
+tasks() {
+	find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# wait_tasks PID COUNT [SECONDS]: wait, bounded, until PID has COUNT threads.
+wait_tasks() {
+	local i
+	for ((i = 0; i < ${3:-10} * 20; i++)); do
+		[ "$(tasks "$1")" -eq "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# silent_client_start PORT IDLE LATE: a client (in the background, its pid
+# in SILENT) that connects to PORT and sends nothing; it fails unless the
+# server drops it between IDLE - 0.5 and IDLE + LATE seconds later.  It
+# makes $T/silent.connected once connected, and $T/silent.dropped, which
+# holds how long it took, once dropped.
+silent_client_start() {
+	python3 - "$1" "$2" "$3" "$T/silent" <<-'PY' &
+	import socket, sys, time
+	port, idle, late, flag = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+	s = socket.create_connection(("127.0.0.1", port), timeout=idle + late + 10)
+	start = time.time()
+	open(flag + ".connected", "w").close()
+	if s.recv(1) != b"":
+	    sys.exit("the silent client was sent something")
+	took = time.time() - start
+	open(flag + ".dropped", "w").write("%.3f\n" % took)
+	if not idle - 0.5 <= took <= idle + late:
+	    sys.exit("the silent client was dropped after %.3f s, -t %g" % (took, idle))
+	PY
+	SILENT=$!
+	wait_for_file "$T/silent.connected" || fail "the silent client did not connect"
+}
+
 # sheds_out_of_descriptors NAME [POOL]: the server NAME of SERVER_PID, out
 # of descriptors (EMFILE), sheds each pending client at once with its spare
 # descriptor, not left to spin accept; says so once; and serves again

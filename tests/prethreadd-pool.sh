@@ -19,21 +19,6 @@ N=4
 if [ -n "${SHORT:-}" ]; then CONNS=100 CLIENTS=10; else CONNS=500 CLIENTS=20; fi
 if [ -n "${TINCAN_VALGRIND:-}" ]; then IDLE=4 DROP_LATE=6; else IDLE=2 DROP_LATE=2; fi
 
-# tasks PID: how many threads PID has, the main one included.
-tasks() {
-	find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
-}
-
-# wait_tasks PID COUNT [SECONDS]: wait, bounded, until PID has COUNT threads.
-wait_tasks() {
-	local i
-	for ((i = 0; i < ${3:-10} * 20; i++)); do
-		[ "$(tasks "$1")" -eq "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # sockets PID: how many sockets PID has open.
 sockets() {
 	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' 2>/dev/null | wc -l
@@ -125,21 +110,7 @@ ok "$STRATEGY: with both threads busy, the next clients wait ($waiting), then ar
 # served meanwhile by the other, and it is dropped after about -t.
 start_server prethreadd -n 2 -l "$STRATEGY" -t "$IDLE" 127.0.0.1:0
 wait_tasks "$SERVER_PID" 3 || fail "the pool did not start"
-python3 - "$SERVER_PORT" "$IDLE" "$DROP_LATE" "$T/silent" <<'PY' &
-import socket, sys, time
-port, idle, late, flag = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-s = socket.create_connection(("127.0.0.1", port), timeout=idle + late + 10)
-start = time.time()
-open(flag + ".connected", "w").close()
-if s.recv(1) != b"":
-    sys.exit("the silent client was sent something")
-took = time.time() - start
-open(flag + ".dropped", "w").write("%.3f\n" % took)
-if not idle - 0.5 <= took <= idle + late:
-    sys.exit("the silent client was dropped after %.3f s, -t %g" % (took, idle))
-PY
-SILENT=$!
-wait_for_file "$T/silent.connected" || fail "the silent client did not connect"
+silent_client_start "$SERVER_PORT" "$IDLE" "$DROP_LATE"
 for ((i = 0; i < 200; i++)); do
 	[ "$(queued "$SERVER_PORT")" = 0 ] && break
 	sleep 0.05

@@ -14,21 +14,6 @@
 if [ -n "${SHORT:-}" ]; then CONNS=100 CLIENTS=10; else CONNS=500 CLIENTS=20; fi
 if [ -n "${TINCAN_VALGRIND:-}" ]; then IDLE=4 DROP_LATE=6; else IDLE=2 DROP_LATE=2; fi
 
-# tasks PID: how many threads PID has, the main one included.
-tasks() {
-	find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
-}
-
-# wait_tasks PID COUNT [SECONDS]: wait, bounded, until PID has COUNT threads.
-wait_tasks() {
-	local i
-	for ((i = 0; i < ${3:-10} * 20; i++)); do
-		[ "$(tasks "$1")" -eq "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # Concurrent clients: exact echoes, exact bench replies.
 start_server threadd -v -s echo 127.0.0.1:0
 burst "$SERVER_PORT" -c "$CLIENTS" -n "$CONNS" -m echo || fail "echo burst: $(cat "$T/burst.out")"
@@ -66,21 +51,7 @@ ok "-m 2 makes the third client wait in the listen queue"
 # A client that sends nothing holds only its own thread: ten others are
 # served meanwhile, and it is dropped after about -t.
 start_server threadd -t "$IDLE" 127.0.0.1:0
-python3 - "$SERVER_PORT" "$IDLE" "$DROP_LATE" "$T/silent" <<'PY' &
-import socket, sys, time
-port, idle, late, flag = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-s = socket.create_connection(("127.0.0.1", port), timeout=idle + late + 10)
-start = time.time()
-open(flag + ".connected", "w").close()
-if s.recv(1) != b"":
-    sys.exit("the silent client was sent something")
-took = time.time() - start
-open(flag + ".dropped", "w").write("%.3f\n" % took)
-if not idle - 0.5 <= took <= idle + late:
-    sys.exit("the silent client was dropped after %.3f s, -t %g" % (took, idle))
-PY
-SILENT=$!
-wait_for_file "$T/silent.connected" || fail "the silent client did not connect"
+silent_client_start "$SERVER_PORT" "$IDLE" "$DROP_LATE"
 wait_tasks "$SERVER_PID" 2 || fail "no thread serves the silent client"
 burst "$SERVER_PORT" -c 2 -n 10 -m echo || fail "beside a silent client: $(cat "$T/burst.out")"
 [ ! -e "$T/silent.dropped" ] || fail "the silent client was dropped before the others were served"
