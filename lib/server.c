@@ -521,15 +521,20 @@ int
 server_wait_readable(const struct server *s, int fd)
 {
 	fd_set rfds;
-
 	if (fd >= FD_SETSIZE) {
 		errno = EBADF;
 		return -1;
 	}
+	struct timespec tick = { 0, SERVER_TSAN_TICK_MS * 1000000L };
+	int rc;
+
 	FD_ZERO(&rfds);
 	FD_SET(fd, &rfds);
-	return pselect(fd + 1, &rfds, NULL, NULL, NULL, &s->waitmask) == -1 ?
-	    -1 : 0;
+	rc = pselect(fd + 1, &rfds, NULL, NULL, SERVER_TSAN ? &tick : NULL,
+	    &s->waitmask);
+	if (rc == 0)
+		errno = EINTR;	/* SERVER_TSAN: the flags are to be looked at */
+	return rc > 0 ? 0 : -1;
 }
 
 void

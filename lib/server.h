@@ -124,6 +124,26 @@ struct server {
 	int		ready_fd;	/* detaching: tells the parent we are ready */
 };
 
+/*
+ * ThreadSanitizer runs a signal's handler late, at the next call it
+ * intercepts, not in the wait that the signal interrupted: the flag is
+ * set after the model has looked at it.  In such a build the waits that
+ * let the signals in (server_wait_readable, and crew_wait in the thread
+ * models) end every SERVER_TSAN_TICK_MS as if a signal had come, so that
+ * the flags are looked at again.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define SERVER_TSAN	1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SERVER_TSAN	1
+#endif
+#endif
+#ifndef SERVER_TSAN
+#define SERVER_TSAN	0
+#endif
+#define SERVER_TSAN_TICK_MS	100
+
 /* Set by the signal handlers; the models read and clear them. */
 extern volatile sig_atomic_t server_term;	/* SIGTERM and SIGINT received */
 extern volatile sig_atomic_t server_hup;	/* SIGHUP */
@@ -193,7 +213,8 @@ int	server_reap(void (*gone)(pid_t pid, int badly, void *ctx), void *ctx);
 
 /*
  * server_wait_readable: wait in pselect until fd is readable, the blocked
- * signals let in meanwhile.  Returns 0, or -1 with errno (EINTR: a signal).
+ * signals let in meanwhile.  Returns 0, or -1 with errno (EINTR: a signal,
+ * or in a ThreadSanitizer build perhaps one: see SERVER_TSAN).
  */
 int	server_wait_readable(const struct server *s, int fd);
 

@@ -138,6 +138,7 @@ crew_wait(struct crew *c, const struct server *s, int (*still)(void *arg),
     void *arg)
 {
 	struct pollfd pfd = { .fd = c->word[0], .events = POLLIN };
+	struct timespec tick = { 0, SERVER_TSAN_TICK_MS * 1000000L };
 	char drain[64];
 
 	pthread_mutex_lock(&c->lock);
@@ -148,7 +149,7 @@ crew_wait(struct crew *c, const struct server *s, int (*still)(void *arg),
 	c->main_waits = 1;
 	pthread_mutex_unlock(&c->lock);
 	/* A word written since the flag was set is in the pipe: none is lost. */
-	ppoll(&pfd, 1, NULL, &s->waitmask);
+	ppoll(&pfd, 1, SERVER_TSAN ? &tick : NULL, &s->waitmask);
 	while (read(c->word[0], drain, sizeof drain) > 0)
 		continue;
 	pthread_mutex_lock(&c->lock);
