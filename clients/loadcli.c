@@ -10,6 +10,9 @@
 #define _DEFAULT_SOURCE		/* MAP_ANONYMOUS */
 #include <sys/types.h>
 #include <sys/mman.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -91,13 +94,24 @@ static struct {
     LOADCLI_SECONDS, 0, "9877" };
 
 static volatile sig_atomic_t expired;	/* the -T deadline has passed */
+static volatile sig_atomic_t stopped_by;	/* the parent: SIGTERM, SIGINT, SIGHUP */
 static pid_t *pids;			/* the children not yet reaped */
+
+/* The signals that end a run early, in the parent; in a child, as they were. */
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+#define NSTOP_SIGNALS	(sizeof stop_signals / sizeof stop_signals[0])
 
 static void
 on_alarm(int sig)
 {
 	(void)sig;
 	expired = 1;
+}
+
+static void
+on_stop(int sig)
+{
+	stopped_by = sig;
 }
 
 static long long
@@ -259,10 +273,31 @@ make_request(size_t *len)
 	return req;
 }
 
+/*
+ * In a new child: die with the parent, however it ends.  On Linux the
+ * kernel sends SIGKILL when the parent dies; elsewhere the child looks
+ * before each connection.  A parent that died before this ran is seen at
+ * once.  The stop signals take their default action again: a SIGINT to
+ * the whole group (^C) ends the children at once.
+ */
+static void
+child_follows(pid_t parent)
+{
+	size_t i;
+
+#ifdef PR_SET_PDEATHSIG
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+	if (getppid() != parent)
+		_exit(1);
+	for (i = 0; i < NSTOP_SIGNALS; i++)
+		signal(stop_signals[i], SIG_DFL);
+}
+
 /* A child: -n connections, each counted in t, until done or out of time. */
 static void
 child_main(const struct addrinfo *ai, const char *req, size_t reqlen,
-    struct tally *t, long long deadline_us)
+    struct tally *t, long long deadline_us, pid_t parent)
 {
 	/*
 	 * SIGALRM at the deadline, and every 100 ms after it: a signal that
@@ -274,6 +309,7 @@ child_main(const struct addrinfo *ai, const char *req, size_t reqlen,
 	char *buf = malloc(size);
 	enum outcome o;
 
+	child_follows(parent);
 	if (buf == NULL) {
 		log_error("child: %s", strerror(errno));
 		_exit(1);
@@ -282,7 +318,7 @@ child_main(const struct addrinfo *ai, const char *req, size_t reqlen,
 	left.it_value.tv_sec = us > 0 ? us / 1000000 : 0;
 	left.it_value.tv_usec = us > 0 ? us % 1000000 : 1;
 	setitimer(ITIMER_REAL, &left, NULL);
-	for (i = 0; i < opts.connections && !expired; i++) {
+	for (i = 0; i < opts.connections && !expired && getppid() == parent; i++) {
 		start = now_us();
 		o = one_connection(ai, req, reqlen, buf, size);
 		us = now_us() - start;
@@ -417,6 +453,13 @@ wait_children(const struct tally *t, long long deadline_us, long long start_us)
 	for (k = 0; k < opts.children; k++)
 		left += pids[k] != 0;	/* a fork that failed left a 0 */
 	while (left > 0) {
+		if (stopped_by && deadline_us > now_us()) {
+			/* As at the deadline: they stop now, or are killed in 2 s. */
+			deadline_us = now_us();
+			for (k = 0; k < opts.children; k++)
+				if (pids[k] != 0)
+					kill(pids[k], SIGALRM);
+		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			for (k = 0; k < opts.children; k++)
 				if (pids[k] == pid)
@@ -512,8 +555,8 @@ static int
 start_children(const struct addrinfo *ai, const char *req, size_t reqlen,
     struct tally *t, long long deadline_us)
 {
+	pid_t pid, parent = getpid();
 	long long k;
-	pid_t pid;
 
 	for (k = 0; k < opts.children; k++) {
 		if ((pid = fork()) == -1) {
@@ -523,7 +566,7 @@ start_children(const struct addrinfo *ai, const char *req, size_t reqlen,
 			return -1;
 		}
 		if (pid == 0)
-			child_main(ai, req, reqlen, &t[k], deadline_us);
+			child_main(ai, req, reqlen, &t[k], deadline_us, parent);
 		pids[k] = pid;
 	}
 	return 0;
@@ -568,7 +611,7 @@ main(int argc, char **argv)
 	struct totals sum;
 	long long start_us, deadline_us;
 	int found, usage_error, bad;
-	size_t size, reqlen = 0;
+	size_t k, size, reqlen = 0;
 	char *req;
 
 	log_open("loadcli");
@@ -595,6 +638,9 @@ main(int argc, char **argv)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_alarm;	/* no SA_RESTART: the deadline interrupts */
 	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = on_stop;	/* the run ends early; the report is made */
+	for (k = 0; k < NSTOP_SIGNALS; k++)
+		sigaction(stop_signals[k], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	start_us = now_us();
 	deadline_us = start_us + opts.seconds * 1000000;
@@ -602,6 +648,8 @@ main(int argc, char **argv)
 		deadline_us = now_us();	/* and kill the ones started in 2 s */
 	bad = wait_children(t, deadline_us, start_us);
 	sum_up(t, start_us, now_us(), &sum);
+	if (stopped_by)
+		log_error("stopped by signal %d; the run was cut short", (int)stopped_by);
 	if (opts.json)
 		report_json(&sum, where);
 	else
@@ -610,5 +658,5 @@ main(int argc, char **argv)
 	free(req);
 	free(pids);
 	freeaddrinfo(ai);
-	return sum.errors > 0 || sum.not_made > 0 || bad > 0;
+	return sum.errors > 0 || sum.not_made > 0 || bad > 0 || stopped_by;
 }
