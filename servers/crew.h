@@ -50,6 +50,7 @@ struct crew {
  * to be joined.  0, or -1 with err and nothing made.
  */
 int	crew_init(struct crew *c, int detached, char *err, size_t errlen);
+/* crew_free: undo crew_init; a zeroed crew, or one it failed, has nothing. */
 void	crew_free(struct crew *c);
 
 /*

@@ -67,8 +67,7 @@ struct prethreadd {
 	long long		nthreads;	/* -n */
 	const struct strategy	*strategy;	/* -l */
 	struct server		*server;
-	struct crew		crew;
-	int			crew_made;
+	struct crew		crew;		/* zeroed: crew_free finds nothing made */
 	struct worker		*workers;
 	int			nstarted;
 	/* Under the crew's lock. */
@@ -243,7 +242,6 @@ prethreadd_open(void *ctx, struct server *s, char *err, size_t errlen)
 	s->accept_waits = pt->strategy->main_accepts;
 	if (crew_init(&pt->crew, 0, err, errlen) == -1)
 		return -1;
-	pt->crew_made = 1;
 	pt->workers = calloc((size_t)pt->nthreads, sizeof *pt->workers);
 	pt->qroom = (int)pt->nthreads;
 	if (pt->strategy->main_accepts)
@@ -280,11 +278,10 @@ prethreadd_close(void *ctx, struct server *s)
 		pthread_cond_destroy(&pt->nonempty);
 	if (pt->accept_lock_made)
 		pthread_mutex_destroy(&pt->accept_lock);
-	if (pt->crew_made)
-		crew_free(&pt->crew);
+	crew_free(&pt->crew);
 	free(pt->queue);
 	free(pt->workers);
-	pt->nonempty_made = pt->accept_lock_made = pt->crew_made = 0;
+	pt->nonempty_made = pt->accept_lock_made = 0;
 	pt->queue = NULL;
 	pt->workers = NULL;
 }

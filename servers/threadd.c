@@ -36,8 +36,7 @@ struct tjob {
 struct threadd {
 	long long	max;		/* -m */
 	struct server	*server;
-	struct crew	crew;
-	int		crew_made;
+	struct crew	crew;		/* zeroed: crew_free finds nothing made */
 	/* Jobs of ended threads, kept for the next: under the crew's lock. */
 	struct tjob	*spare;
 	int		nspare;
@@ -130,10 +129,7 @@ threadd_open(void *ctx, struct server *s, char *err, size_t errlen)
 	struct threadd *t = ctx;
 
 	t->server = s;
-	if (crew_init(&t->crew, 1, err, errlen) == -1)
-		return -1;
-	t->crew_made = 1;
-	return 0;
+	return crew_init(&t->crew, 1, err, errlen);
 }
 
 static void
@@ -147,9 +143,7 @@ threadd_close(void *ctx, struct server *s)
 		t->spare = j->next_spare;
 		free(j);
 	}
-	if (t->crew_made)
-		crew_free(&t->crew);
-	t->crew_made = 0;
+	crew_free(&t->crew);
 }
 
 /* crew_wait's conditions, under the crew's lock: are -m threads live?  any? */

@@ -34,20 +34,7 @@ ok "no zombie after $ZOMBIE_BURST connections"
 
 # -m 2: the third of three idle clients is served only once one leaves:
 # until then it waits in the listen queue.
-start_server forkd -m 2 127.0.0.1:0
-hold_client one "$SERVER_PORT"
-hold_client two "$SERVER_PORT"
-printf 'third\n' | run tcpcli "127.0.0.1:$SERVER_PORT" >"$T/third" &
-THIRD=$!
-wait_queued "$SERVER_PORT" 1 "$T/third" ||
-    fail "the third client is not waiting in the listen queue"
-[ ! -s "$T/third" ] || fail "a third client was served with -m 2 and two connected"
-[ "$(children_of "$SERVER_PID")" -eq 2 ] || fail "$(children_of "$SERVER_PID") children with -m 2"
-release_client one || fail "client one failed"
-wait "$THIRD" || fail "the third client failed"
-[ "$(cat "$T/third")" = third ] || fail "the third client got '$(cat "$T/third")'"
-release_client two || fail "client two failed"
-stop_server "$SERVER_PID"
+max_two_queues_third children_of 2 forkd -m 2
 ok "-m 2 makes the third client wait for a free child"
 
 # SIGTERM: connected clients finish; then nothing of the server is left.
@@ -55,15 +42,7 @@ term_with_clients 2 forkd
 ok "SIGTERM lets connected clients finish, and leaves no process"
 
 # A second SIGTERM ends the children at once.
-SERVER_SETSID=1 start_server forkd 127.0.0.1:0
-hold_client c "$SERVER_PORT"
-kill -TERM "$SERVER_PID"
-wait_asleep "$SERVER_PID" 10 TERM || fail "forkd left with a client connected"
-kill -TERM "$SERVER_PID"
-wait_gone "$SERVER_PID" 10 || fail "forkd still running after a second SIGTERM"
-wait "$SERVER_PID" || fail "forkd exited $? after a second SIGTERM"
-release_client c && fail "the held client was not cut off"
-pgrep -g "$SERVER_PID" >/dev/null && fail "a process of forkd's group is left"
+second_term_cuts 1 forkd
 grep -q 'killed by signal 9' "$SERVER_ERR" || fail "the killed child was not logged"
 ok "a second SIGTERM ends the children at once"
 

@@ -379,6 +379,54 @@ term_with_clients() {
 	return 0
 }
 
+# second_term_cuts COUNT PROG ARGS...: COUNT clients connected to "PROG
+# ARGS -t 300 127.0.0.1:0" when it gets SIGTERM hold it up; a second
+# SIGTERM ends their connections at once: it exits 0 well within -t, each
+# client finds its connection gone, and no process of its group is left.
+second_term_cuts() {
+	local count=$1 prog=$2 k
+	shift 2
+	SERVER_SETSID=1 start_server "$prog" "$@" -t 300 127.0.0.1:0
+	for ((k = 1; k <= count; k++)); do
+		hold_client "cut$k" "$SERVER_PORT"
+	done
+	kill -TERM "$SERVER_PID"
+	wait_asleep "$SERVER_PID" 10 TERM || fail "$prog left with clients connected"
+	kill -0 "$SERVER_PID" 2>/dev/null || fail "$prog left with clients connected"
+	kill -TERM "$SERVER_PID"
+	wait_gone "$SERVER_PID" 10 || fail "$prog still running 10 s after a second SIGTERM"
+	wait "$SERVER_PID" || fail "$prog exited $? after a second SIGTERM"
+	for ((k = 1; k <= count; k++)); do
+		release_client "cut$k" && fail "held client $k was not cut off"
+	done
+	pgrep -g "$SERVER_PID" >/dev/null && fail "a process of $prog's group is left"
+	return 0
+}
+
+# max_two_queues_third COUNT_FN WANT PROG ARGS...: "PROG ARGS 127.0.0.1:0",
+# which serves two clients at most, holds two; a third waits in the listen
+# queue, unserved, while COUNT_FN SERVER_PID (its children, its threads)
+# says WANT; once one of the two leaves, the third is served.
+max_two_queues_third() {
+	local count_fn=$1 want=$2 prog=$3 third
+	shift 3
+	start_server "$prog" "$@" 127.0.0.1:0
+	hold_client one "$SERVER_PORT"
+	hold_client two "$SERVER_PORT"
+	printf 'third\n' | run tcpcli "127.0.0.1:$SERVER_PORT" >"$T/third" &
+	third=$!
+	wait_queued "$SERVER_PORT" 1 "$T/third" ||
+	    fail "the third client is not waiting in the listen queue"
+	[ ! -s "$T/third" ] || fail "a third client was served with two connected"
+	[ "$("$count_fn" "$SERVER_PID")" -eq "$want" ] ||
+	    fail "$("$count_fn" "$SERVER_PID") $count_fn with two clients, not $want"
+	release_client one || fail "client one failed"
+	wait "$third" || fail "the third client failed"
+	[ "$(cat "$T/third")" = third ] || fail "the third client got '$(cat "$T/third")'"
+	release_client two || fail "client two failed"
+	stop_server "$SERVER_PID"
+}
+
 # expect_failure STATUS WANT PROG ARGS...: "PROG ARGS" exits STATUS,
 # writes nothing on standard output, and on standard error exactly the
 # file WANT.  Standard input is /dev/null.
@@ -655,6 +703,30 @@ silent_client_start() {
 	wait_for_file "$T/silent.connected" || fail "the silent client did not connect"
 }
 
+# let_go PORT SECONDS [POOL]: a client of PORT that sends a line is let
+# go within SECONDS, closed on (end of file or a reset) and never
+# answered: a client held in the queue, or accepted and kept, would hear
+# nothing.  With POOL, an exact echo passes too.  Says "let go after" or
+# "served after" how long.
+let_go() {
+	python3 - "$1" "$2" "${3:-}" <<-'PY'
+	import socket, sys, time
+	port, limit, pool = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+	s = socket.create_connection(("127.0.0.1", port), timeout=limit)
+	start = time.time()
+	try:
+	    s.sendall(b"let go\n")
+	    got = s.recv(100)
+	except ConnectionResetError:
+	    got = b""
+	except socket.timeout:
+	    sys.exit("held, not let go: no end of file or reset in %g s" % limit)
+	if got and not (pool and got == b"let go\n"):
+	    sys.exit("answered: %r" % got)
+	print("%s after %.3f s" % ("served" if got else "let go", time.time() - start))
+	PY
+}
+
 # sheds_out_of_descriptors NAME [POOL]: the server NAME of SERVER_PID, out
 # of descriptors (EMFILE), sheds each pending client at once with its spare
 # descriptor, not left to spin accept; says so once; and serves again
@@ -672,27 +744,10 @@ sheds_out_of_descriptors() {
 	prlimit --pid "$SERVER_PID" --nofile="$lowest_free:" || fail "prlimit"
 	ticks_before=$(awk '{ print $14 + $15 }' /proc/"$SERVER_PID"/stat)
 	for ((k = 1; k <= clients; k++)); do
-		# The client is closed on at once (EOF or a reset), never echoed: a
-		# client held in the queue, or accepted and kept, would hear nothing.
-		python3 - "$SERVER_PORT" "$shed_limit" "${2:-}" >"$T/shed.out" <<-'PY' ||
-		import socket, sys, time
-		port, limit, pool = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-		s = socket.create_connection(("127.0.0.1", port), timeout=limit)
-		start = time.time()
-		try:
-		    s.sendall(b"shed\n")
-		    got = s.recv(100)
-		except ConnectionResetError:
-		    got = b""
-		except socket.timeout:
-		    sys.exit("held, not shed: no end of file or reset in %g s" % limit)
-		if got and not (pool and got == b"shed\n"):
-		    sys.exit("served out of descriptors: %r" % got)
-		print("%s after %.3f s" % ("served" if got else "shed", time.time() - start))
-		PY
+		let_go "$SERVER_PORT" "$shed_limit" "${2:-}" >"$T/shed.out" ||
 		    fail "$1: client $k out of descriptors: $(cat "$T/shed.out")"
 		cat "$T/shed.out"
-		grep -q '^shed' "$T/shed.out" && shed=$((shed + 1))
+		grep -q '^let go' "$T/shed.out" && shed=$((shed + 1))
 	done
 	[ "$shed" -ge 1 ] || fail "$1: no client of $clients was shed"
 	sleep 1

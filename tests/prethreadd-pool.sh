@@ -133,18 +133,7 @@ ok "$STRATEGY: SIGTERM lets connected clients finish, and leaves no process"
 # A second SIGTERM ends the connections at once: the server, which joins
 # its threads, exits 0 well within -t, and the held clients find their
 # connections gone.
-SERVER_SETSID=1 start_server prethreadd -n "$N" -l "$STRATEGY" -t 300 127.0.0.1:0
-hold_client cut1 "$SERVER_PORT"
-hold_client cut2 "$SERVER_PORT"
-kill -TERM "$SERVER_PID"
-wait_asleep "$SERVER_PID" 10 TERM || fail "prethreadd left with clients connected"
-kill -0 "$SERVER_PID" 2>/dev/null || fail "prethreadd left with clients connected"
-kill -TERM "$SERVER_PID"
-wait_gone "$SERVER_PID" 10 || fail "prethreadd still running 10 s after a second SIGTERM"
-wait "$SERVER_PID" || fail "prethreadd exited $? after a second SIGTERM"
-release_client cut1 && fail "held client 1 was not cut off"
-release_client cut2 && fail "held client 2 was not cut off"
-pgrep -g "$SERVER_PID" >/dev/null && fail "a process of prethreadd's group is left"
+second_term_cuts 2 prethreadd -n "$N" -l "$STRATEGY"
 ok "$STRATEGY: a second SIGTERM ends the connections at once"
 
 # -d -p.

@@ -34,20 +34,7 @@ ok "$CLIENTS clients, $CONNS connections, exact echoes and bench replies, no thr
 
 # -m 2: two clients held, two threads; the third client waits in the
 # listen queue, and is served once one of the two leaves.
-start_server threadd -m 2 127.0.0.1:0
-hold_client one "$SERVER_PORT"
-hold_client two "$SERVER_PORT"
-printf 'third\n' | run tcpcli "127.0.0.1:$SERVER_PORT" >"$T/third" &
-THIRD=$!
-wait_queued "$SERVER_PORT" 1 "$T/third" ||
-    fail "the third client is not waiting in the listen queue"
-[ ! -s "$T/third" ] || fail "a third client was served with -m 2 and two connected"
-[ "$(tasks "$SERVER_PID")" -eq 3 ] || fail "$(tasks "$SERVER_PID") threads with -m 2 and two clients, not 3"
-release_client one || fail "client one failed"
-wait "$THIRD" || fail "the third client failed"
-[ "$(cat "$T/third")" = third ] || fail "the third client got '$(cat "$T/third")'"
-release_client two || fail "client two failed"
-stop_server "$SERVER_PID"
+max_two_queues_third tasks 3 threadd -m 2
 ok "-m 2 makes the third client wait in the listen queue"
 
 # A client that sends nothing holds only its own thread: ten others are
@@ -69,16 +56,7 @@ ok "SIGTERM lets connected clients finish, and leaves no process"
 # A second SIGTERM ends the connections at once: the server, which waits
 # for its threads, exits 0 well within -t, and the held client finds its
 # connection gone.
-SERVER_SETSID=1 start_server threadd -t 300 127.0.0.1:0
-hold_client c "$SERVER_PORT"
-kill -TERM "$SERVER_PID"
-wait_asleep "$SERVER_PID" 10 TERM || fail "threadd left with a client connected"
-kill -0 "$SERVER_PID" 2>/dev/null || fail "threadd left with a client connected"
-kill -TERM "$SERVER_PID"
-wait_gone "$SERVER_PID" 10 || fail "threadd still running 10 s after a second SIGTERM"
-wait "$SERVER_PID" || fail "threadd exited $? after a second SIGTERM"
-release_client c && fail "the held client was not cut off"
-pgrep -g "$SERVER_PID" >/dev/null && fail "a process of threadd's group is left"
+second_term_cuts 1 threadd
 ok "a second SIGTERM ends the connections at once"
 
 # -d -p: ready when it returns; SIGTERM removes the pidfile, leaves nothing.
