@@ -38,7 +38,8 @@
 #define LOADCLI_BYTES		64	/* -b */
 #define LOADCLI_CHILDREN	1	/* -c */
 #define LOADCLI_CONNECTIONS	1000	/* -n */
-#define LOADCLI_SECONDS		600	/* -T */
+#define LOADCLI_SECONDS		60	/* -T, after -D if given */
+#define LOADCLI_TIMEOUT		5	/* -t */
 
 static const struct opt_doc options[] = {
 	OPT_DOC_FAMILY,
@@ -46,13 +47,17 @@ static const struct opt_doc options[] = {
 	    OPT_STR(LOADCLI_BYTES) ")" },
 	{ 'c', "children", "client processes at once (default: "
 	    OPT_STR(LOADCLI_CHILDREN) ")" },
+	{ 'D', "seconds", "make connections for this long, a decimal, instead "
+	    "of -n each (default: none)" },
 	{ 'j', NULL, "print the report as one line of JSON" },
 	{ 'm', "bench|echo", "the kind of request (default: bench)" },
 	{ 'n', "connections", "connections each child makes (default: "
 	    OPT_STR(LOADCLI_CONNECTIONS) ")" },
 	{ 'q', NULL, "quiet: no progress line" },
+	{ 't', "seconds", "give up on a connection after this long (default: "
+	    OPT_STR(LOADCLI_TIMEOUT) "; a decimal, such as 0.5)" },
 	{ 'T', "seconds", "bound the whole run (default: "
-	    OPT_STR(LOADCLI_SECONDS) ")" },
+	    OPT_STR(LOADCLI_SECONDS) ", counted after -D)" },
 	{ 0, NULL, NULL }
 };
 
@@ -88,14 +93,17 @@ static struct {
 	int		family;
 	int		json, quiet;
 	long long	children, connections, bytes, seconds;
+	long long	timeout_us;		/* -t */
+	long long	duration_us;		/* -D, or 0: -n connections */
 	int		echo;			/* -m echo, else bench */
 	const char	*spec;
 } opts = { AF_UNSPEC, 0, 0, LOADCLI_CHILDREN, LOADCLI_CONNECTIONS, LOADCLI_BYTES,
-    LOADCLI_SECONDS, 0, "9877" };
+    LOADCLI_SECONDS, LOADCLI_TIMEOUT * 1000000LL, 0, 0, "9877" };
 
 static volatile sig_atomic_t expired;	/* the -T deadline has passed */
 static volatile sig_atomic_t stopped_by;	/* the parent: SIGTERM, SIGINT, SIGHUP */
 static pid_t *pids;			/* the children not yet reaped */
+static long long run_end_us;		/* with -D, when no more are started */
 
 /* The signals that end a run early, in the parent; in a child, as they were. */
 static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
@@ -126,11 +134,16 @@ now_us(void)
 /* The errno of the last connection that ended as "other", for the report. */
 static int other_errno;
 
-/* What an errno from a call on the socket says about the connection. */
+/*
+ * What an errno from a call on the socket says about the connection.  A
+ * timeout of -t shows as EAGAIN from a read (SO_RCVTIMEO) and as
+ * EINPROGRESS from connect (SO_SNDTIMEO, on Linux).
+ */
 static enum outcome
 outcome_of(int e)
 {
-	if (expired || e == ETIMEDOUT || e == EINTR)
+	if (expired || e == ETIMEDOUT || e == EINTR || e == EAGAIN ||
+	    e == EWOULDBLOCK || e == EINPROGRESS)
 		return TIMED_OUT;
 	if (e == ECONNREFUSED)
 		return REFUSED;
@@ -139,6 +152,65 @@ outcome_of(int e)
 		return RESET;
 	other_errno = e;
 	return OTHER;
+}
+
+/* One connection in progress: its socket, and when it must be done by. */
+struct conn {
+	int		fd;
+	long long	deadline_us;	/* -t after it was started */
+	long long	timeo_at_us;	/* when SO_RCVTIMEO was last set, or 0 */
+};
+
+/*
+ * Set the timeout option of c's socket (SO_RCVTIMEO, SO_SNDTIMEO) to the
+ * time c has left.  Returns 0, or -1 with errno ETIMEDOUT when it has none.
+ */
+static int
+conn_timeout(struct conn *c, int option)
+{
+	long long now = now_us(), left = c->deadline_us - now;
+	struct timeval tv;
+
+	if (left <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	tv.tv_sec = (time_t)(left / 1000000);
+	tv.tv_usec = (suseconds_t)(left % 1000000);
+	if (setsockopt(c->fd, SOL_SOCKET, option, &tv, sizeof tv) == -1)
+		return -1;
+	if (option == SO_RCVTIMEO)
+		c->timeo_at_us = now;
+	return 0;
+}
+
+/*
+ * read(2) that gives up at c's deadline, with ETIMEDOUT.  A blocking read
+ * under SO_RCVTIMEO costs no poll(2) before it: the timeout is set before
+ * the first read, and again only once more than a millisecond has gone
+ * since, so a read may end that much after the deadline.
+ */
+static ssize_t
+conn_read(struct conn *c, void *buf, size_t size)
+{
+	ssize_t n;
+
+	if ((c->timeo_at_us == 0 || now_us() - c->timeo_at_us > 1000) &&
+	    conn_timeout(c, SO_RCVTIMEO) == -1)
+		return -1;
+	if ((n = read(c->fd, buf, size)) == -1 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK))
+		errno = ETIMEDOUT;
+	return n;
+}
+
+/* The milliseconds c has left, rounded up, for poll(2); 0 when none. */
+static int
+conn_poll_ms(const struct conn *c)
+{
+	long long left = c->deadline_us - now_us();
+
+	return left > 0 ? (int)((left + 999) / 1000) : 0;
 }
 
 /* Add n bytes of reply to *got; -1 past -b, or unlike the echo of want. */
@@ -159,24 +231,27 @@ take_reply(const char *buf, size_t n, size_t *got, const char *want)
  * us to read.  OK means the request went out and the reply is to be read.
  */
 static enum outcome
-send_request(int fd, const char *req, size_t reqlen, char *buf, size_t size,
-    size_t *got, const char *want)
+send_request(struct conn *c, const char *req, size_t reqlen, char *buf,
+    size_t size, size_t *got, const char *want)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN | POLLOUT };
 	size_t sent = 0;
 	ssize_t n;
+	int ready;
 
 	for (;;) {
-		n = send(fd, req + sent, reqlen - sent, MSG_DONTWAIT);
+		n = send(c->fd, req + sent, reqlen - sent, MSG_DONTWAIT);
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return outcome_of(errno);
 		if (n > 0 && (sent += (size_t)n) == reqlen)
-			return shutdown(fd, SHUT_WR) == -1 ? outcome_of(errno) : OK;
-		if (poll(&pfd, 1, -1) == -1)
+			return shutdown(c->fd, SHUT_WR) == -1 ? outcome_of(errno) : OK;
+		if ((ready = poll(&pfd, 1, conn_poll_ms(c))) == -1)
 			return outcome_of(errno);
+		if (ready == 0)
+			return TIMED_OUT;
 		if ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) == 0)
 			continue;
-		n = recv(fd, buf, size, MSG_DONTWAIT);
+		n = recv(c->fd, buf, size, MSG_DONTWAIT);
 		if (n == 0)
 			return SHORT_REPLY;	/* closed before it took the request */
 		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -188,11 +263,11 @@ send_request(int fd, const char *req, size_t reqlen, char *buf, size_t size,
 
 /* Read the rest of the reply, until the server closes. */
 static enum outcome
-read_reply(int fd, char *buf, size_t size, size_t got, const char *want)
+read_reply(struct conn *c, char *buf, size_t size, size_t got, const char *want)
 {
 	ssize_t n;
 
-	while ((n = read(fd, buf, size)) > 0)
+	while ((n = conn_read(c, buf, size)) > 0)
 		if (take_reply(buf, (size_t)n, &got, want) == -1)
 			return WRONG_BYTES;
 	if (n == -1)
@@ -206,16 +281,17 @@ read_reply(int fd, char *buf, size_t size, size_t got, const char *want)
  * longer than asked is seen when it comes with the rest.
  */
 static enum outcome
-bench_exchange(int fd, const char *req, size_t reqlen, char *buf, size_t size)
+bench_exchange(struct conn *c, const char *req, size_t reqlen, char *buf,
+    size_t size)
 {
 	size_t got = 0, want = (size_t)opts.bytes;
 	ssize_t n;
 
 	/* A line of a few bytes: one write takes it, or the connection failed. */
-	if ((n = write(fd, req, reqlen)) != (ssize_t)reqlen)
+	if ((n = write(c->fd, req, reqlen)) != (ssize_t)reqlen)
 		return outcome_of(n == -1 ? errno : EPIPE);
 	while (got <= want) {
-		n = read(fd, buf, size);
+		n = conn_read(c, buf, size);
 		if (n == -1)
 			return outcome_of(errno);
 		if (n == 0)
@@ -228,27 +304,30 @@ bench_exchange(int fd, const char *req, size_t reqlen, char *buf, size_t size)
 }
 
 /*
- * One connection: connect, then the exchange of the mode.  echo sends the
- * payload, half-closes and reads the echo to the end, checking each byte:
- * the half-close also lets the server close first.
+ * One connection, started at start_us: connect, then the exchange of the
+ * mode, all within -t.  echo sends the payload, half-closes and reads the
+ * echo to the end, checking each byte: the half-close also lets the server
+ * close first.  SO_SNDTIMEO bounds connect(2) (on Linux) and the writes.
  */
 static enum outcome
-one_connection(const struct addrinfo *ai, const char *req, size_t reqlen,
-    char *buf, size_t size)
+one_connection(const struct addrinfo *ai, long long start_us, const char *req,
+    size_t reqlen, char *buf, size_t size)
 {
+	struct conn c = { -1, start_us + opts.timeout_us, 0 };
 	enum outcome o;
 	size_t got = 0;
-	int fd;
 
-	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	c.fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c.fd == -1)
 		return outcome_of(errno);
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+	if (conn_timeout(&c, SO_SNDTIMEO) == -1 ||
+	    connect(c.fd, ai->ai_addr, ai->ai_addrlen) == -1)
 		o = outcome_of(errno);
 	else if (!opts.echo)
-		o = bench_exchange(fd, req, reqlen, buf, size);
-	else if ((o = send_request(fd, req, reqlen, buf, size, &got, req)) == OK)
-		o = read_reply(fd, buf, size, got, req);
-	close(fd);
+		o = bench_exchange(&c, req, reqlen, buf, size);
+	else if ((o = send_request(&c, req, reqlen, buf, size, &got, req)) == OK)
+		o = read_reply(&c, buf, size, got, req);
+	close(c.fd);
 	return o;
 }
 
@@ -294,7 +373,19 @@ child_follows(pid_t parent)
 		signal(stop_signals[i], SIG_DFL);
 }
 
-/* A child: -n connections, each counted in t, until done or out of time. */
+/* Whether a child that has made made connections makes another. */
+static int
+more_to_make(long long made)
+{
+	if (opts.duration_us > 0)
+		return now_us() < run_end_us;
+	return made < opts.connections;
+}
+
+/*
+ * A child: -n connections, or connections until the end of -D, each
+ * counted in t, until done or out of time.
+ */
 static void
 child_main(const struct addrinfo *ai, const char *req, size_t reqlen,
     struct tally *t, long long deadline_us, pid_t parent)
@@ -318,9 +409,9 @@ child_main(const struct addrinfo *ai, const char *req, size_t reqlen,
 	left.it_value.tv_sec = us > 0 ? us / 1000000 : 0;
 	left.it_value.tv_usec = us > 0 ? us % 1000000 : 1;
 	setitimer(ITIMER_REAL, &left, NULL);
-	for (i = 0; i < opts.connections && !expired && getppid() == parent; i++) {
+	for (i = 0; more_to_make(i) && !expired && getppid() == parent; i++) {
 		start = now_us();
-		o = one_connection(ai, req, reqlen, buf, size);
+		o = one_connection(ai, start, req, reqlen, buf, size);
 		us = now_us() - start;
 		t->outcomes[o]++;
 		if (o == OTHER && t->other_errno == 0)
@@ -358,8 +449,9 @@ merge(const struct tally *t, long long n, struct totals *sum)
 	for (i = 0; i < NOUTCOMES; i++)
 		sum->made += sum->outcomes[i];
 	sum->errors = sum->made - sum->outcomes[OK];
-	sum->not_made = (unsigned long long)(opts.children * opts.connections) -
-	    sum->made;
+	if (opts.duration_us == 0)	/* with -D there is no count to make */
+		sum->not_made = (unsigned long long)(opts.children *
+		    opts.connections) - sum->made;
 }
 
 /* The latency below which a fraction p of the connections finished, in ms. */
@@ -372,11 +464,18 @@ percentile_ms(const struct totals *sum, double p)
 static void
 report_text(const struct totals *sum, const char *where)
 {
+	char duration[32];
 	int i;
 
-	printf("loadcli: %s, %lld children x %lld connections, %s %lld bytes\n",
-	    where, opts.children, opts.connections, opts.echo ? "echo" : "bench",
-	    opts.bytes);
+	if (opts.duration_us > 0)
+		printf("loadcli: %s, %lld children for %s s, %s %lld bytes\n",
+		    where, opts.children, opt_format_seconds(opts.duration_us,
+		    duration, sizeof duration), opts.echo ? "echo" : "bench",
+		    opts.bytes);
+	else
+		printf("loadcli: %s, %lld children x %lld connections, %s %lld "
+		    "bytes\n", where, opts.children, opts.connections,
+		    opts.echo ? "echo" : "bench", opts.bytes);
 	printf("connections  %llu, %llu failed", sum->made, sum->errors);
 	if (sum->not_made > 0)
 		printf(", %llu not made", sum->not_made);
@@ -406,12 +505,21 @@ report_json(const struct totals *sum, const char *where)
 {
 	int i;
 
+	char duration[32], timeout[32];
+
 	printf("{\"address\": \"%s\", \"mode\": \"%s\", \"bytes\": %lld, "
-	    "\"children\": %lld, \"connections_per_child\": %lld, "
-	    "\"connections\": %llu, \"failed\": %llu, \"not_made\": %llu, "
-	    "\"errors\": {", where, opts.echo ? "echo" : "bench", opts.bytes,
-	    opts.children, opts.connections, sum->made, sum->errors,
-	    sum->not_made);
+	    "\"children\": %lld, ", where, opts.echo ? "echo" : "bench",
+	    opts.bytes, opts.children);
+	if (opts.duration_us > 0)
+		printf("\"connections_per_child\": null, \"duration_s\": %s, ",
+		    opt_format_seconds(opts.duration_us, duration, sizeof duration));
+	else
+		printf("\"connections_per_child\": %lld, \"duration_s\": null, ",
+		    opts.connections);
+	printf("\"timeout_s\": %s, \"connections\": %llu, \"failed\": %llu, "
+	    "\"not_made\": %llu, \"errors\": {",
+	    opt_format_seconds(opts.timeout_us, timeout, sizeof timeout),
+	    sum->made, sum->errors, sum->not_made);
 	for (i = 1; i < NOUTCOMES; i++)
 		printf("%s\"%s\": %llu", i > 1 ? ", " : "", outcome_key[i],
 		    sum->outcomes[i]);
@@ -474,7 +582,11 @@ wait_children(const struct tally *t, long long deadline_us, long long start_us)
 			for (k = 0; k < opts.children; k++)
 				if (pids[k] != 0)
 					kill(pids[k], SIGKILL);
-		if (progress)
+		if (progress && opts.duration_us > 0)
+			fprintf(stderr, "\rloadcli: %llu connections, %.1f of %.1f s",
+			    made_so_far(t, opts.children), (now_us() - start_us) / 1e6,
+			    opts.duration_us / 1e6);
+		else if (progress)
 			fprintf(stderr, "\rloadcli: %llu of %lld connections, %.1f s",
 			    made_so_far(t, opts.children), opts.children * opts.connections,
 			    (now_us() - start_us) / 1e6);
@@ -516,6 +628,16 @@ parse_options(int argc, char **argv, char *why, size_t whylen)
 			break;
 		case 'T':
 			if (opt_num(opt, optarg, 1, 86400, &opts.seconds, why, whylen) == -1)
+				return OPT_BAD;
+			break;
+		case 't':
+			if (opt_seconds(opt, optarg, 1000, 86400000000LL,
+			    &opts.timeout_us, why, whylen) == -1)
+				return OPT_BAD;
+			break;
+		case 'D':
+			if (opt_seconds(opt, optarg, 1000, 86400000000LL,
+			    &opts.duration_us, why, whylen) == -1)
 				return OPT_BAD;
 			break;
 		case 'm':
@@ -643,7 +765,8 @@ main(int argc, char **argv)
 		sigaction(stop_signals[k], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	start_us = now_us();
-	deadline_us = start_us + opts.seconds * 1000000;
+	run_end_us = start_us + opts.duration_us;
+	deadline_us = run_end_us + opts.seconds * 1000000;
 	if (start_children(ai, req, reqlen, t, deadline_us) == -1)
 		deadline_us = now_us();	/* and kill the ones started in 2 s */
 	bad = wait_children(t, deadline_us, start_us);

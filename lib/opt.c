@@ -95,6 +95,75 @@ opt_num(int opt, const char *arg, long long min, long long max,
 	return 0;
 }
 
+/*
+ * The microseconds of the decimal seconds s, or -1 when s is not one;
+ * past limit_us, limit_us + 1 (so a huge number is too large, not wrapped).
+ */
+static long long
+seconds_us(const char *s, long long limit_us, const char **why)
+{
+	long long us = 0, unit = 1000000;
+	const char *p = s;
+
+	*why = "not a number of seconds";
+	if (!isdigit((unsigned char)*p) &&
+	    !(*p == '.' && isdigit((unsigned char)p[1])))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++)
+		if ((us = us * 10 + (*p - '0')) > limit_us / 1000000)
+			us = limit_us / 1000000 + 1;	/* stays too large */
+	us *= 1000000;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++) {
+			if ((unit /= 10) == 0) {
+				*why = "finer than a microsecond";
+				return -1;
+			}
+			us += (*p - '0') * unit;
+		}
+	return *p == '\0' ? us : -1;
+}
+
+int
+opt_seconds(int opt, const char *arg, long long min_us, long long max_us,
+    long long *out_us, char *why, size_t whylen)
+{
+	char lo[32], hi[32];
+	const char *reason;
+	long long us;
+
+	us = seconds_us(arg, max_us, &reason);
+	if (us != -1 && us < min_us)
+		reason = "too small";
+	else if (us > max_us)
+		reason = "too large";
+	else if (us != -1) {
+		*out_us = us;
+		return 0;
+	}
+	snprintf(why, whylen, "-%c %s: %s (%s to %s)", opt, arg, reason,
+	    opt_format_seconds(min_us, lo, sizeof lo),
+	    opt_format_seconds(max_us, hi, sizeof hi));
+	return -1;
+}
+
+char *
+opt_format_seconds(long long us, char *buf, size_t size)
+{
+	int places = 6;
+	long long frac = us % 1000000;
+
+	while (places > 0 && frac % 10 == 0) {
+		frac /= 10;
+		places--;
+	}
+	if (places == 0)
+		snprintf(buf, size, "%lld", us / 1000000);
+	else
+		snprintf(buf, size, "%lld.%0*lld", us / 1000000, places, frac);
+	return buf;
+}
+
 int
 opt_operands(int argc, char **argv, int max, const char *first, char *why,
     size_t whylen)

@@ -55,6 +55,22 @@ int	opt_num(int opt, const char *arg, long long min, long long max,
 	    long long *out, char *why, size_t whylen);
 
 /*
+ * opt_seconds: the value arg of option opt, seconds as a decimal with at
+ * most 6 places ("5", "0.5", ".25"), in [min_us, max_us] microseconds.
+ * Stores it in *out_us and returns 0, or returns -1 with the reason in
+ * why: "-t 1x: not a number of seconds (0.001 to 86400)".  No exponent,
+ * sign, blank or locale's decimal point: only digits and one '.'.
+ */
+int	opt_seconds(int opt, const char *arg, long long min_us, long long max_us,
+	    long long *out_us, char *why, size_t whylen);
+
+/*
+ * opt_format_seconds: us microseconds as seconds, with the places it
+ * needs and no more ("0.5", "60", "0.001"), into buf.  Returns buf.
+ */
+char	*opt_format_seconds(long long us, char *buf, size_t size);
+
+/*
  * opt_operands: check that argv has at most max operands from optind on,
  * the first of which the program calls first ("the address").  Returns 0,
  * or -1 with the reason in why, which says that options go before the

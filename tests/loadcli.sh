@@ -273,11 +273,19 @@ misbehave silent
 start=$(date +%s%N)
 error_kind "timed out" timed_out "$MISBEHAVE_PORT" 3 18 -c 3 -n 7 -T 2
 took=$((($(date +%s%N) - start) / 1000000))
-misbehave_stop silent
 json_check "$T/json" "1.9 <= d['elapsed_s'] <= 2 + $SLACK"
 [ "$took" -ge 3800 ] && [ "$took" -le $((2 * (2 + SLACK) * 1000)) ] ||
     fail "two runs of -T 2 took $took ms"
 ok "-T 2 against a server that never answers: timed out after 2 s, exit 1"
+
+# -t 0.5 against the same server: each connection gives up after 0.5 s,
+# not at the -T deadline; each child makes its 2 one after the other, so
+# the run takes about 1 s.
+error_kind "timed out" timed_out "$MISBEHAVE_PORT" 6 0 -c 3 -n 2 -t 0.5 -T 30
+json_check "$T/json" "0.95 <= d['elapsed_s'] <= 1 + $SLACK"
+json_check "$T/json" "d['timeout_s'] == 0.5"
+misbehave_stop silent
+ok "-t 0.5 against a server that never answers: each connection timed out after 0.5 s"
 
 # The progress line: on a terminal (a pseudo-terminal here) without -q,
 # not with -q.  ptyrun OUT ARGS: loadcli ARGS, its standard error a
@@ -342,6 +350,10 @@ expect_usage "loadcli: -n abc: not a number (1 to 1000000000)" loadcli -n abc
 expect_usage "loadcli: -m nope: not bench or echo" loadcli -m nope
 expect_usage "loadcli: -b 16777217: too large (1 to 16777216)" loadcli -b 16777217
 expect_usage "loadcli: -T 0: too small (1 to 86400)" loadcli -T 0
+expect_usage "loadcli: -t 0: too small (0.001 to 86400)" loadcli -t 0
+expect_usage "loadcli: -t 1e3: not a number of seconds (0.001 to 86400)" loadcli -t 1e3
+expect_usage "loadcli: -D 0.0000001: finer than a microsecond (0.001 to 86400)" loadcli -D 0.0000001
+expect_usage "loadcli: -D 86401: too large (0.001 to 86400)" loadcli -D 86401
 expect_usage "loadcli: bad address '70000': port out of range" loadcli 70000
 expect_usage "loadcli: too many operands: '127.0.0.1:2'" loadcli 127.0.0.1:1 127.0.0.1:2
 expect_usage "loadcli: unknown option '-x'" loadcli -x
