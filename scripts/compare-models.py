@@ -1,44 +1,47 @@
 #!/usr/bin/env python3
-"""compare-models: the concurrency models of tincan, measured side by side.
+"""compare-models: the concurrency models of tincan, measured side by side
+as the work grows.
 
 Run through scripts/compare-models, which builds the suite first (on a
-fresh machine this program's python3 comes from scripts/bootstrap too).
-For each model --
-iterd, forkd, preforkd with each accept strategy, threadd, prethreadd
-with each strategy, and evd with each way of waiting -- starts the server
-with -s bench on a free loopback port, warms it up, drives it with loadcli,
-stops it, and measures: connections/s, p50 and p99 latency, the server's
-CPU (user + system of the parent and every child, counted once all the
-children are reaped) per 1000 connections, and its memory (the largest sum
-of the proportional set sizes of the parent and its children seen during
-the load).  One table, best first; the spread of the connections over the
-children of each preforkd strategy and the threads of each prethreadd
-strategy, as UNP's Figure 30.2 shows it.
+fresh machine this program's python3 and gnuplot come from
+scripts/bootstrap too).  Each round starts each model once -- iterd, forkd,
+preforkd with each accept strategy, threadd, prethreadd with each
+strategy, and evd with each way of waiting -- with -s bench on a free
+loopback port, warms it up, and drives it with loadcli at each count of
+clients of the sweep in turn, each point bounded in time (loadcli -D).
+For each point: connections/s, p50 and p99 latency, the server's CPU per
+1000 connections (user and system of the server and its children, from
+/proc, the children it reaped included) and its memory (the largest sum of
+the proportional set sizes of the server and its children seen meanwhile).
+Then --hold N idle connections are opened to it, from this one process,
+and kept open while the load runs once more: the memory each held
+connection costs, and the rate the load still gets; or, for a model that
+stops taking connections (iterd, a pool of n), "stopped serving at N
+held", N the connections it had taken off its listen queue by then.
 
-    scripts/compare-models [--repeat N] [--clients C] [--connections N]
-                           [--bytes B] [--json FILE] [--plot FILE.png]
-                           [--models NAME,...] [--old DIR] [--hold N]
-                           [--peers] [--limit limit_echo.c]
+The run writes one folder: table.txt (what it prints), plot.png (the
+sweep and the memory per held connection, drawn by gnuplot) and
+results.json (every round's figures, the load, the machine and the
+noise).  It records the load average and the CPU time that others used
+and that the hypervisor stole, before and after each model's run, and says
+when the machine was busy.  The table shows medians and the min-max of the
+rounds, and marks with = a row whose range overlaps the row above's: a tie
+this run cannot rank.
 
 --models keeps the models whose names begin with one of those given
 ("evd", "preforkd -l pass").  --old DIR runs each model a second time
 from the build in DIR (an older commit, built beside this one), in the
-same rounds, to show what a change cost.  --hold N runs each model a
-second time with N idle connections held open to it for the whole load,
-from this one process, and says what rate it keeps and what memory each
-held connection costs it (its CPU per connection counts the held ones);
-a model that does not accept them all within a few seconds is left out of
-that row.  The descriptor limit is raised to fit, within the hard limit.
-
---peers adds well-known fork-per-connection echo servers, when installed
-(socat, ucspi-tcp's tcpserver with cat, ipsvd's tcpsvd with cat), to a
-second table driven by loadcli -m echo with the same load, beside forkd and
-preforkd; --limit adds the single-process reference echo server built from
-the C file given.  Only 127.0.0.1 is used.  The programs are taken from the
-tree, or from $TINCAN_BUILDDIR when the build is elsewhere.
+same rounds, to show what a change cost.  --peers adds well-known
+fork-per-connection echo servers, when installed (socat, ucspi-tcp's
+tcpserver with cat, ipsvd's tcpsvd with cat), to a second table driven by
+loadcli -m echo at --clients, beside forkd and preforkd; --limit adds the
+single-process reference echo server built from the C file given.  Only
+127.0.0.1 is used.  The programs are taken from the tree, or from
+$TINCAN_BUILDDIR when the build is elsewhere.
 """
 import argparse
 import json
+import math
 import os
 import re
 import resource
@@ -57,6 +60,11 @@ BUILD = os.environ.get("TINCAN_BUILDDIR", TOP)
 STRATEGIES = ["none", "fcntl", "mutex", "pass", "reuseport"]
 THREAD_STRATEGIES = ["none", "mutex", "main"]
 BACKENDS = ["epoll", "poll"]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+# The figures of a point summed up over the rounds: median, min and max.
+FIGURES = ("rate", "p50_ms", "p99_ms", "cpu_ms_per_1000", "memory_kib",
+           "client_cpu_ms_per_1000")
+TIE_MARK = "="
 
 
 def free_port():
@@ -74,59 +82,170 @@ def children_of(pid):
         return []
 
 
+def tree(pid):
+    """pid and its descendants alive now (tcpserver's cat too), pid first."""
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        yield p
+        todo.extend(children_of(p))
+
+
 def pss_kib(pid):
     """The proportional set size of pid, or its RSS where there is no PSS."""
-    try:
-        with open("/proc/%d/smaps_rollup" % pid) as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
+    for path, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+        try:
+            with open("/proc/%d/%s" % (pid, path)) as f:
+                for line in f:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except OSError:
+            pass
     return 0
 
 
 def tree_pss(pid):
-    """PSS of pid and its children, grandchildren included (tcpserver's cat)."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        total += pss_kib(p)
-        todo.extend(children_of(p))
-    return total
+    return sum(pss_kib(p) for p in tree(pid))
 
 
-def listen_queue(port):
-    """How many connections wait to be accepted on the listener of
-    127.0.0.1:port (the rx_queue of a listening socket in /proc/net/tcp)."""
+def cpu_ticks(pid):
+    """utime + stime + cutime + cstime of pid: its CPU and that of the
+    children it has reaped, in clock ticks; 0 once it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            # After the name in parentheses, which may hold spaces, field 14
+            # of proc(5) (utime) is the twelfth.
+            field = f.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in field[11:15])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_cpu_s(pid):
+    """The CPU seconds of a server and its live children, each with what
+    it reaped.  A child reaped between the reads is missed once; a clock
+    tick is the grain."""
+    return sum(cpu_ticks(p) for p in tree(pid)) / CLK_TCK
+
+
+def settled_cpu_s(pid):
+    """tree_cpu_s once the server has finished with the last load: the
+    children of forkd exit, and are reaped, after the client has its reply."""
+    cpu, deadline = tree_cpu_s(pid), time.time() + 0.2
+    while time.time() < deadline:
+        time.sleep(0.02)
+        now = tree_cpu_s(pid)
+        if now == cpu:
+            break
+        cpu = now
+    return cpu
+
+
+def listener(port):
+    """(waiting, established) at 127.0.0.1:port: the connections that wait
+    in the listen queue, and every established connection whose server end
+    is there, queued or accepted (/proc/net/tcp)."""
     local = "0100007F:%04X" % port
+    waiting = established = 0
     with open("/proc/net/tcp") as f:
+        next(f)
         for line in f:
             field = line.split()
-            if field[1] == local and field[3] == "0A":
-                return int(field[4].split(":")[1], 16)
-    return 0
+            if field[1] != local:
+                continue
+            if field[3] == "0A":    # one listener, or one a child (reuseport)
+                waiting += int(field[4].split(":")[1], 16)
+            elif field[3] == "01":
+                established += 1
+    return waiting, established
+
+
+def cpu_stat():
+    """(total, busy, stolen) clock ticks of all the CPUs since boot."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    v += [0] * (8 - len(v))
+    user, nice, system, _, _, irq, softirq, steal = v
+    return sum(v), user + nice + system + irq + softirq, steal
+
+
+def load_average():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def own_cpu_s():
+    """CPU seconds of this process and all it has reaped: the servers,
+    loadcli, and their children."""
+    me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Noise:
+    """What else the machine did while each model ran: the load average
+    before and after, the CPU time stolen from it, and the CPU time used by
+    all but this program, its servers and its clients."""
+
+    def __init__(self):
+        self.runs = []
+
+    @staticmethod
+    def snapshot():
+        return load_average(), cpu_stat(), own_cpu_s()
+
+    def note(self, before, model, round_no):
+        load0, (total0, busy0, steal0), own0 = before
+        load1, (total1, busy1, steal1), own1 = self.snapshot()
+        total = max(1, total1 - total0) / CLK_TCK
+        others = max(0.0, (busy1 - busy0) / CLK_TCK - (own1 - own0))
+        run = {"model": model, "round": round_no, "load_before": load0, "load_after": load1,
+               "cpu_s": total, "stolen_s": (steal1 - steal0) / CLK_TCK, "others_s": others,
+               "stolen_pct": 100 * (steal1 - steal0) / CLK_TCK / total,
+               "others_pct": 100 * others / total}
+        self.runs.append(run)
+        return run
+
+    def summary(self):
+        loads = [r[k] for r in self.runs for k in ("load_before", "load_after")]
+        cpu = sum(r["cpu_s"] for r in self.runs) or 1
+        worst = max(self.runs, key=lambda r: r["others_pct"])
+        s = {"load_average_min": min(loads), "load_average_max": max(loads),
+             "stolen_pct": 100 * sum(r["stolen_s"] for r in self.runs) / cpu,
+             "others_pct": 100 * sum(r["others_s"] for r in self.runs) / cpu,
+             "others_max_pct": worst["others_pct"],
+             "others_max_during": "%s, round %d" % (worst["model"], worst["round"])}
+        # Busy: others took a tenth of the machine, or a third during one
+        # model's run, or the hypervisor a twentieth.
+        s["busy"] = s["others_pct"] > 10 or s["others_max_pct"] > 33 or s["stolen_pct"] > 5
+        s["runs"] = self.runs
+        return s
+
+
+def noise_lines(s):
+    """The noise line, and a plain word when the machine was busy."""
+    lines = ["noise: load average %.1f-%.1f during the run; %.1f%% stolen; "
+             "others used %.0f%% of the CPUs (at most %.0f%%, during %s)" % (
+                 s["load_average_min"], s["load_average_max"], s["stolen_pct"],
+                 s["others_pct"], s["others_max_pct"], s["others_max_during"])]
+    if s["busy"]:
+        lines.append("The machine was busy: other work took CPU time from this run, so "
+                     "rates and latencies are lower and wider than on a quiet machine; "
+                     "the CPU per connection is the steadier figure.")
+    return lines
 
 
 class Server:
     """A server under measurement: started, waited for, stopped, accounted."""
 
-    def __init__(self, name, argv, port=None):
+    def __init__(self, name, argv, port=None, pin=()):
         self.name, self.argv, self.port = name, argv, port
         self.held = []
         self.err = tempfile.TemporaryFile(mode="w+")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(list(pin) + argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=self.err,
                                      start_new_session=True)
+        self.pid = self.proc.pid
         self.wait_ready()
-        self.peak_kib = 0
 
     def wait_ready(self):
         deadline = time.time() + 10
@@ -152,27 +271,29 @@ class Server:
         self.err.seek(0)
         return self.err.read()
 
-    def sample_memory(self):
-        self.peak_kib = max(self.peak_kib, tree_pss(self.proc.pid))
-
     def hold(self, n):
-        """n idle connections, opened and kept; then wait, bounded, until
-        the server has accepted them all (none waits in its listen queue).
-        Returns the PSS (KiB) it gained, or None when it did not take
-        them within a few seconds (iterd, a pool smaller than n)."""
-        before_kib = tree_pss(self.proc.pid)
+        """Open n idle connections and keep them; wait, bounded, while the
+        server takes them off its listen queue.  Returns how many it took:
+        n, or fewer where it stopped (iterd, a pool smaller than n)."""
         for _ in range(n):
             s = socket.socket()
-            s.settimeout(10)
-            s.connect(("127.0.0.1", self.port))
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", self.port))
             self.held.append(s)
-        deadline = time.time() + 3 + n / 200
-        while listen_queue(self.port) > 0:
-            if time.time() > deadline:
-                return None
+        deadline = time.time() + 5 + n / 500
+        took, since = -1, time.time()
+        while time.time() < deadline:
+            waiting, established = listener(self.port)
+            if established - waiting >= n:
+                return n
+            if established - waiting != took:
+                took, since = established - waiting, time.time()
+            # All in, some left waiting, none taken lately: it has stopped.
+            # Not all in: a SYN the full queue dropped comes again in 1 s.
+            elif time.time() - since > (0.3 if established >= n else 2.5):
+                break
             time.sleep(0.05)
-        time.sleep(0.2)
-        return tree_pss(self.proc.pid) - before_kib
+        return max(took, 0)
 
     def release(self):
         for s in self.held:
@@ -180,49 +301,97 @@ class Server:
         self.held = []
 
     def stop(self):
-        """SIGTERM, then the rusage of the server and all it reaped."""
+        """SIGTERM, and wait until it and all it started are gone."""
         self.release()
         self.proc.send_signal(signal.SIGTERM)
         deadline = time.time() + 30
         while time.time() < deadline:
-            pid, status, ru = os.wait4(self.proc.pid, os.WNOHANG)
-            if pid == self.proc.pid:
+            pid, status, _ = os.wait4(self.pid, os.WNOHANG)
+            if pid == self.pid:
                 self.proc.returncode = status
                 self.sweep()
-                return ru.ru_utime + ru.ru_stime
+                return
             time.sleep(0.02)
         self.sweep()
-        os.wait4(self.proc.pid, 0)
+        os.wait4(self.pid, 0)
         sys.exit("compare-models: %s did not stop on SIGTERM" % self.name)
 
     def sweep(self):
         """Nothing of the server's session may outlive the measurement."""
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
 
 
-def loadcli(port, mode, args, clients, connections):
-    cmd = [os.path.join(BUILD, "clients", "loadcli"), "-j", "-q", "-m", mode,
-           "-b", str(args.bytes), "-c", str(clients), "-n", str(connections),
-           "-T", "300", "127.0.0.1:%d" % port]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+def loadcli_argv(args, mode, port, clients, size):
+    """loadcli at clients, for size: seconds, or with --connections the
+    connections of each client."""
+    cmd = list(args.pin_client) + [
+        os.path.join(BUILD, "clients", "loadcli"), "-j", "-q", "-m", mode,
+        "-b", str(args.bytes), "-c", str(clients), "-t", "%g" % args.timeout]
+    if args.connections:
+        cmd += ["-n", str(size), "-T", "300"]
+    else:
+        cmd += ["-D", "%g" % size, "-T", str(int(args.timeout) + 5)]
+    return cmd + ["127.0.0.1:%d" % port]
 
 
-def drive(server, mode, args):
-    """Warm up, then the measured load, sampling memory meanwhile."""
-    warm = loadcli(server.port, mode, args, args.clients, max(20, args.connections // 20))
-    warm.communicate()
-    load = loadcli(server.port, mode, args, args.clients, args.connections)
-    while load.poll() is None:
-        server.sample_memory()
+def point(server, mode, args, clients, size=None):
+    """One load against a running server, at clients, for size (a point's,
+    unless given): loadcli's figures, and the server's CPU and its largest
+    memory meanwhile."""
+    size = size or args.connections or args.seconds
+    cpu = tree_cpu_s(server.pid)
+    load = subprocess.Popen(loadcli_argv(args, mode, server.port, clients, size),
+                            stdout=subprocess.PIPE, text=True)
+    peak = 0
+    while True:
+        peak = max(peak, tree_pss(server.pid))
+        if load.poll() is not None:
+            break
         time.sleep(0.1)
     out, _ = load.communicate()
+    cpu = settled_cpu_s(server.pid) - cpu
     try:
-        return json.loads(out)
+        r = json.loads(out)
     except ValueError:
         sys.exit("compare-models: loadcli against %s said: %r" % (server.name, out))
+    made = r["connections"]
+    return {"clients": clients, "connections": made, "failed": r["failed"],
+            "rate": r["rate"], "p50_ms": r["latency_ms"]["p50"], "p99_ms": r["latency_ms"]["p99"],
+            "cpu_ms_per_1000": 1e6 * cpu / max(1, made), "memory_kib": peak,
+            "client_cpu_ms_per_1000": 1e6 * (r["client_cpu_s"]["user"] +
+                                             r["client_cpu_s"]["system"]) / max(1, made)}
+
+
+def warm_up(server, mode, args, n=20):
+    """n requests, one after another, from here: a new server's first
+    connections fault its pages in, and a pool's workers wake once."""
+    request = b"%d\n" % args.bytes if mode == "bench" else b"x" * args.bytes
+    for _ in range(n):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=args.timeout) as s:
+            s.sendall(request)
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(65536):
+                pass
+
+
+def hold_and_load(server, mode, args):
+    """--hold: the memory each held connection costs the server, and the
+    load it still serves; or how many it had taken when it stopped."""
+    before = tree_pss(server.pid)
+    took = server.hold(args.hold)
+    held = {"held": args.hold, "took": took, "served": False}
+    if took == args.hold:
+        time.sleep(0.2)
+        held["kib_per_held"] = (tree_pss(server.pid) - before) / args.hold
+        held["load"] = point(server, mode, args, args.clients)
+        # Taken off the listen queue is not served: prethreadd -l main's
+        # queue takes its share, and then the load may get nothing.
+        held["served"] = held["load"]["connections"] > held["load"]["failed"]
+    server.release()
+    return held
 
 
 def distribution(stderr):
@@ -236,56 +405,33 @@ def distribution(stderr):
     return [last[k] for k in sorted(last)]
 
 
-def measure(name, argv, mode, args, port=None, hold=0):
-    server = Server(name, argv, port)
-    held_kib = server.hold(hold) if hold else None
-    if hold and held_kib is None:
-        server.stop()
-        print("compare-models: %s did not take %d held connections within 20 s" %
-              (name, hold), file=sys.stderr)
-        return None
-    result = drive(server, mode, args)
-    # The server's whole life, once its last child is reaped, over every
-    # connection it served (the warm-up too).  Sampling /proc before the
-    # load instead would lose up to a clock tick per child.
-    cpu = server.stop()
-    served = result["connections"] + max(20, args.connections // 20) * args.clients + hold
-    return {
-        "model": name,
-        "rate": result["rate"],
-        "p50_ms": result["latency_ms"]["p50"],
-        "p99_ms": result["latency_ms"]["p99"],
-        "cpu_ms_per_1000": 1e6 * cpu / served,
-        "memory_kib": server.peak_kib,
-        "failed": result["failed"],
-        "client_cpu_ms_per_1000": 1e6 * (result["client_cpu_s"]["user"] +
-                                         result["client_cpu_s"]["system"]) /
-                                  max(1, result["connections"]),
-        "distribution": distribution(server.stderr()) if name.startswith("pre") else [],
-        "held": hold,
-        "kib_per_held": held_kib / hold if hold else None,
-    }
+def measure(name, argv, port, mode, args, sweep, hold):
+    """One round of one model: started once, warmed up, driven at each
+    point of the sweep, then with connections held, and stopped."""
+    server = Server(name, argv, port, args.pin_server)
+    warm_up(server, mode, args)
+    run = {"sweep": [point(server, mode, args, c) for c in sweep]}
+    if hold:
+        run["hold"] = hold_and_load(server, mode, args)
+    server.stop()
+    run["distribution"] = distribution(server.stderr()) if name.startswith("pre") else []
+    return run
 
 
 def tincan_models(build=BUILD, capacity=0):
-    """Every model the suite ships, a strategy a row; evd made room for
-    capacity connections at once, when more than its default."""
+    """Every model the suite ships, a strategy a row: the one list.  Those
+    with a cap on connections at once (forkd, threadd, evd) are given room
+    for capacity, when that is more than their default."""
     s = os.path.join(build, "servers")
-    models = [("iterd", [os.path.join(s, "iterd"), "-s", "bench", "127.0.0.1:0"]),
-              ("forkd", [os.path.join(s, "forkd"), "-s", "bench", "127.0.0.1:0"])]
-    for st in STRATEGIES:
-        models.append(("preforkd -l " + st, [os.path.join(s, "preforkd"), "-l", st,
-                                             "-s", "bench", "127.0.0.1:0"]))
-    models.append(("threadd", [os.path.join(s, "threadd")] +
-                   (["-m", str(capacity)] if capacity > 1024 else []) +
-                   ["-s", "bench", "127.0.0.1:0"]))
-    for st in THREAD_STRATEGIES:
-        models.append(("prethreadd -l " + st, [os.path.join(s, "prethreadd"), "-l", st,
-                                               "-s", "bench", "127.0.0.1:0"]))
-    room = ["-m", str(capacity)] if capacity > 1000 else []
-    for how in BACKENDS:
-        models.append(("evd -e " + how, [os.path.join(s, "evd"), "-e", how] + room +
-                       ["-s", "bench", "127.0.0.1:0"]))
+
+    def server(prog, *opts, cap=0):
+        room = ["-m", str(capacity)] if cap and capacity > cap else []
+        return [os.path.join(s, prog)] + list(opts) + room + ["-s", "bench", "127.0.0.1:0"]
+    models = [("iterd", server("iterd")), ("forkd", server("forkd", cap=256))]
+    models += [("preforkd -l " + st, server("preforkd", "-l", st)) for st in STRATEGIES]
+    models.append(("threadd", server("threadd", cap=1024)))
+    models += [("prethreadd -l " + st, server("prethreadd", "-l", st)) for st in THREAD_STRATEGIES]
+    models += [("evd -e " + how, server("evd", "-e", how, cap=1000)) for how in BACKENDS]
     return models
 
 
@@ -296,22 +442,20 @@ def wanted_models(args):
 
 def chosen_models(args):
     """The rows of the bench table: the models asked for, each beside its
-    old build (--old) and its run with connections held (--hold)."""
+    old build (--old)."""
     wanted = wanted_models(args)
-    capacity = args.hold + 2 * args.clients + 64 if args.hold else 0
+    capacity = args.hold + args.clients + 64 if args.hold else 0
     rows = []
     old = dict(tincan_models(args.old, capacity)) if args.old else {}
     for name, argv in tincan_models(BUILD, capacity):
         if not any(name.startswith(w) for w in wanted):
             continue
-        rows.append((name, argv, None, 0))
+        rows.append((name, argv, None))
         if args.old:
             if os.path.exists(old[name][0]):
-                rows.append((name + " (old)", old[name], None, 0))
+                rows.append((name + " (old)", old[name], None))
             else:
                 print("compare-models: --old: no %s" % old[name][0], file=sys.stderr)
-        if args.hold:
-            rows.append(("%s, %d held" % (name, args.hold), argv, None, args.hold))
     if not rows:
         sys.exit("compare-models: --models %s: no such model" % args.models)
     return rows
@@ -321,7 +465,7 @@ def echo_models(args):
     """The echo table: forkd, preforkd's and evd's defaults (as --models
     keeps them), with --peers the peers found, with --limit the reference."""
     s = os.path.join(BUILD, "servers")
-    rows = [(name, [os.path.join(s, name.split()[0])] + name.split()[1:] + ["127.0.0.1:0"], None, 0)
+    rows = [(name, [os.path.join(s, name.split()[0])] + name.split()[1:] + ["127.0.0.1:0"], None)
             for name in ("forkd", "preforkd -l none", "evd -e epoll")
             if any(name.startswith(w) for w in wanted_models(args))]
     found, missing = [], []
@@ -331,7 +475,7 @@ def echo_models(args):
     for name, argv in peers if args.peers else []:
         if shutil.which(name):
             port = free_port()
-            rows.append((name, argv(port), port, 0))
+            rows.append((name, argv(port), port))
             found.append(name)
         else:
             missing.append(name)
@@ -339,63 +483,179 @@ def echo_models(args):
         exe = os.path.join(tempfile.gettempdir(), "compare-models-limit-echo")
         subprocess.run(["cc", "-O2", "-o", exe, args.limit], check=True)
         port = free_port()
-        rows.append(("limit_echo (epoll, 1 process)", [exe, "-m", "echo", "-T", "600", str(port)], port, 0))
+        rows.append(("limit_echo (epoll, 1 process)", [exe, "-m", "echo", "-T", "600", str(port)], port))
     return rows, found, missing
 
 
-def median_row(runs):
-    """The median of each figure over the runs, with min and max."""
-    row = dict(runs[0])
-    for key in ("rate", "p50_ms", "p99_ms", "cpu_ms_per_1000", "memory_kib",
-                "client_cpu_ms_per_1000"):
-        vals = [r[key] for r in runs]
+def spread_of(items, keys):
+    """The median of each figure over the rounds, with its min and max."""
+    row = {}
+    for key in keys:
+        vals = [i[key] for i in items]
         row[key] = statistics.median(vals)
         row[key + "_min"], row[key + "_max"] = min(vals), max(vals)
-    row["failed"] = sum(r["failed"] for r in runs)
-    if row["held"]:
-        row["kib_per_held"] = statistics.median(r["kib_per_held"] for r in runs)
-    row["distribution"] = runs[-1]["distribution"]
     return row
 
 
-def run_table(models, mode, args):
-    """Every model once per round, round after round: a machine that drifts
-    (a neighbour's load, its clock) then drifts under all of them alike."""
-    runs = {name: [] for name, *_ in models}
-    dropped = set()     # held rows of models that would not take them
-    for k in range(args.repeat):
-        for name, argv, port, hold in models:
-            if name in dropped:
-                continue
-            print("  round %d of %d: %s" % (k + 1, args.repeat, name), file=sys.stderr, flush=True)
-            run = measure(name, argv, mode, args, port, hold)
-            if run is None:
-                dropped.add(name)
-            else:
-                runs[name].append(run)
-    rows = [median_row(runs[name]) for name, *_ in models if name not in dropped]
-    rows.sort(key=lambda r: -r["rate"])
+def summary(points):
+    """A point of the sweep over the rounds: the figures' spread, the
+    failures summed."""
+    row = {"clients": points[0]["clients"]}
+    row.update(spread_of(points, FIGURES))
+    row["failed"] = sum(p["failed"] for p in points)
+    return row
+
+
+def hold_summary(helds):
+    """The held connections over the rounds: a served model's rate and
+    memory per held connection, or where it stopped serving."""
+    s = {"held": helds[0]["held"], "rounds_served": sum(h["served"] for h in helds),
+         "rounds": len(helds)}
+    stopped = [h["took"] for h in helds if not h["served"]]
+    s["served"] = not stopped
+    if stopped:
+        s["stopped_at_min"], s["stopped_at_max"] = min(stopped), max(stopped)
+    else:
+        s.update(spread_of(helds, ["kib_per_held"]))
+        s["load"] = summary([h["load"] for h in helds])
+    return s
+
+
+def model_row(name, runs, args, sweep):
+    """One model's row: each point of its sweep over the rounds, the point
+    at --clients as the row's own figures, the hold, every round kept."""
+    row = {"model": name}
+    row["sweep"] = [summary([r["sweep"][i] for r in runs]) for i in range(len(sweep))]
+    row.update(row["sweep"][sweep.index(args.clients)])
+    if "hold" in runs[0]:
+        row["hold"] = hold_summary([r["hold"] for r in runs])
+    row["distribution"] = runs[-1]["distribution"]
+    row["rounds"] = runs
+    return row
+
+
+def overlap(a, b, key):
+    """Do the min-max ranges of a figure of two rows overlap?"""
+    return a[key + "_min"] <= b[key + "_max"] and b[key + "_min"] <= a[key + "_max"]
+
+
+def mark_ties(rows, keys=("rate", "cpu_ms_per_1000")):
+    """tie_KEY: whether each row's range of that figure overlaps that of the
+    row above, so that the rounds do not say which is better."""
+    for above, row in zip([None] + rows, rows):
+        for key in keys:
+            row["tie_" + key] = above is not None and overlap(above, row, key)
     return rows
 
 
+def run_table(models, mode, args, sweep, hold, noise):
+    """Every model once per round, round after round: a machine that drifts
+    (a neighbour's load, its clock) then drifts under all of them alike."""
+    runs = {name: [] for name, *_ in models}
+    for k in range(args.repeat):
+        for name, argv, port in models:
+            print("  round %d of %d: %s" % (k + 1, args.repeat, name), file=sys.stderr, flush=True)
+            before = noise.snapshot()
+            run = measure(name, argv, port, mode, args, sweep, hold)
+            run["round"] = k + 1
+            run["noise"] = noise.note(before, name, k + 1)
+            runs[name].append(run)
+    rows = [model_row(name, runs[name], args, sweep) for name, *_ in models]
+    rows.sort(key=lambda r: -r["rate"])
+    return mark_ties(rows)
+
+
+def figure(fmt, x):
+    """x in fmt, with no minus before a zero (-0.0 KiB)."""
+    return fmt % (0.0 if fmt % x == fmt % -0.0 else x)
+
+
 def spread(row, key, fmt):
-    if row.get(key + "_min") is None or row[key + "_min"] == row[key + "_max"]:
-        return fmt % row[key]
-    return (fmt % row[key]) + (" (" + fmt + "-" + fmt + ")") % (row[key + "_min"], row[key + "_max"])
+    """A median with its (min-max) where they differ."""
+    text = figure(fmt, row[key])
+    if row[key + "_min"] != row[key + "_max"]:
+        text += " (%s-%s)" % (figure(fmt, row[key + "_min"]), figure(fmt, row[key + "_max"]))
+    return text
+
+
+def tie(row, key):
+    """The mark before a figure tied with the row above's."""
+    return TIE_MARK + " " if row.get("tie_" + key) else ""
 
 
 def print_table(title, rows, args):
+    w = max(len(r["model"]) for r in rows) + 2
     print()
     print(title)
-    print("%-30s %20s %8s %8s %18s %10s %8s" % ("model", "connections/s", "p50 ms", "p99 ms",
-                                              "CPU ms/1000 conn", "memory", "failed"))
+    print("%-*s %25s %8s %8s %28s %11s %7s" % (
+        w, "model", "connections/s (min-max)", "p50 ms", "p99 ms",
+        "CPU ms/1000 conn (min-max)", "memory KiB", "failed"))
     for r in rows:
-        print("%-30s %20s %8.3f %8.3f %18s %7.0f KiB %8d" % (
-            r["model"], spread(r, "rate", "%.0f"), r["p50_ms"], r["p99_ms"],
-            spread(r, "cpu_ms_per_1000", "%.1f"), r["memory_kib"], r["failed"]))
+        print("%-*s %25s %8.3f %8.3f %28s %11.0f %7d" % (
+            w, r["model"], tie(r, "rate") + spread(r, "rate", "%.0f"), r["p50_ms"], r["p99_ms"],
+            tie(r, "cpu_ms_per_1000") + spread(r, "cpu_ms_per_1000", "%.1f"), r["memory_kib"],
+            r["failed"]))
+    print("%s marks a tie with the row above: their min-max ranges overlap, so these "
+          "rounds do not rank the two." % TIE_MARK)
     worst = max(rows, key=lambda r: r["client_cpu_ms_per_1000"])
     print("loadcli itself used up to %.1f ms of CPU per 1000 connections (%s)" % (
         worst["client_cpu_ms_per_1000"], worst["model"]))
+
+
+def print_sweep(rows, sweep, args):
+    """The sweep as three grids: a row per model, a column per clients."""
+    if len(sweep) < 2:
+        return
+    w = max(len(r["model"]) for r in rows) + 2
+    for key, fmt, what in (("rate", "%8.0f", "Connections/s (higher is better)"),
+                           ("p99_ms", "%8.2f", "p99 latency in ms (lower is better)"),
+                           ("cpu_ms_per_1000", "%8.1f",
+                            "Server CPU ms per 1000 connections (lower is better)")):
+        print()
+        print("%s against clients, medians of %d rounds:" % (what, args.repeat))
+        print("%-*s" % (w, "model") + "".join("%8d" % c for c in sweep))
+        for r in rows:
+            print("%-*s" % (w, r["model"]) + "".join(fmt % p[key] for p in r["sweep"]))
+
+
+def hold_text(r):
+    """What one model did with --hold connections held."""
+    h = r["hold"]
+    if not h["served"]:
+        at = "%d" % h["stopped_at_min"] if h["stopped_at_min"] == h["stopped_at_max"] else \
+            "%d-%d" % (h["stopped_at_min"], h["stopped_at_max"])
+        text = "stopped serving at %s held" % at
+        if h["rounds_served"]:
+            text += " in %d of %d rounds" % (h["rounds"] - h["rounds_served"], h["rounds"])
+        return text
+    return "%23s %11.2f %27s" % (spread(h["load"], "rate", "%.0f"), h["load"]["rate"] / r["rate"],
+                                 spread(h, "kib_per_held", "%.1f"))
+
+
+def hold_order(rows):
+    """The rows with --hold: those that served the load, best first; then
+    those that stopped, those that took the most first."""
+    held = [r for r in rows if "hold" in r]
+    served = sorted((r for r in held if r["hold"]["served"]), key=lambda r: -r["hold"]["load"]["rate"])
+    stopped = sorted((r for r in held if not r["hold"]["served"]),
+                     key=lambda r: -r["hold"]["stopped_at_max"])
+    return served + stopped
+
+
+def print_hold(rows, args):
+    held = hold_order(rows)
+    if not held:
+        return
+    w = max(len(r["model"]) for r in rows) + 2
+    print()
+    print("With %d idle connections held open, the load at %d clients; medians (min-max) "
+          "of %d rounds:" % (args.hold, args.clients, args.repeat))
+    print("%-*s %23s %11s %27s" % (w, "model", "connections/s (min-max)", "of its rate",
+                                   "KiB per held conn (min-max)"))
+    for r in held:
+        print("%-*s %s" % (w, r["model"], hold_text(r)))
+    print("of its rate: over its rate with none held.  Stopped serving: it took no more "
+          "connections off its listen queue, or served the load none.")
 
 
 def print_distribution(rows):
@@ -408,33 +668,6 @@ def print_distribution(rows):
         if d:
             total = sum(d) or 1
             print("  %-22s %s" % (r["model"], "  ".join("%5.1f%%" % (100.0 * n / total) for n in d)))
-
-
-def plot(rows, path):
-    data = tempfile.NamedTemporaryFile(mode="w", suffix=".dat", delete=False)
-    for i, r in enumerate(rows):
-        data.write('%d "%s" %f %f\n' % (i, r["model"].replace("preforkd -l ", "prefork ").replace("prethreadd -l ", "prethread "),
-                                        r["rate"], r["cpu_ms_per_1000"]))
-    data.close()
-    script = """
-set terminal pngcairo size 1000,700 noenhanced
-set output '%s'
-set multiplot layout 2,1 title 'tincan: the models compared (%s)'
-set style fill solid 0.8
-set boxwidth 0.6
-set grid ytics
-set yrange [0:*]
-set xtics rotate by -20
-set ylabel 'connections/s'
-plot '%s' using 1:3:xtic(2) with boxes notitle
-set ylabel 'server CPU ms / 1000 connections'
-plot '%s' using 1:4:xtic(2) with boxes notitle lc rgb '#aa4444'
-unset multiplot
-""" % (path, os.uname().nodename, data.name, data.name)
-    r = subprocess.run(["gnuplot"], input=script, text=True)
-    os.unlink(data.name)
-    if r.returncode != 0:
-        sys.exit("compare-models: gnuplot failed")
 
 
 def print_against_limit(rows):
@@ -451,6 +684,146 @@ def print_against_limit(rows):
                 r["cpu_ms_per_1000"] / limit[0]["cpu_ms_per_1000"]))
 
 
+def print_old(rows):
+    """Each model against its old build."""
+    by_name = {r["model"]: r for r in rows}
+    lines = []
+    for r in rows:
+        base = by_name.get(r["model"][:-len(" (old)")]) if r["model"].endswith(" (old)") else None
+        if base is not None:
+            lines.append("  %-22s CPU per connection %.2f times the old build's, rate %.2f times" % (
+                base["model"], base["cpu_ms_per_1000"] / r["cpu_ms_per_1000"],
+                base["rate"] / r["rate"]))
+    if lines:
+        print()
+        print("Medians of the same rounds, side by side:")
+        print("\n".join(lines))
+
+
+# Each model's colour, dash and point in the plot: by family, so that the
+# preforkd strategies read as one family and each still as itself.
+STYLES = {"iterd": ("#000000", 1, 7), "forkd": ("#d62728", 1, 5),
+          "preforkd -l none": ("#1f3c88", 1, 9), "preforkd -l fcntl": ("#2e7dd7", 2, 11),
+          "preforkd -l mutex": ("#17becf", 4, 13), "preforkd -l pass": ("#5b5bd6", 5, 3),
+          "preforkd -l reuseport": ("#0b6e99", 3, 15),
+          "threadd": ("#ff7f0e", 1, 2),
+          "prethreadd -l none": ("#1a7f37", 1, 4), "prethreadd -l mutex": ("#7cb518", 2, 6),
+          "prethreadd -l main": ("#2ca02c", 4, 8),
+          "evd -e epoll": ("#9467bd", 1, 12), "evd -e poll": ("#c2185b", 2, 10)}
+
+
+def style(name, i):
+    """The colour, dash type and point type of a row of the plot."""
+    base = name.replace(" (old)", "")
+    colour, dash, pt = STYLES.get(base, ("#7f7f7f", 1 + i % 5, 1 + i % 15))
+    return colour, dash + (1 if name.endswith(" (old)") else 0), pt
+
+
+def plot_data(rows, folder):
+    """gnuplot's data of the sweep: a block per row, x nudged per row, so
+    that error bars at one x stay apart."""
+    path = os.path.join(folder, "plot.dat")
+    with open(path, "w") as f:
+        for i, r in enumerate(rows):
+            nudge = 1 + 0.035 * (i - (len(rows) - 1) / 2)
+            for p in r["sweep"]:
+                f.write("%g %s\n" % (p["clients"] * nudge, " ".join(
+                    "%g %g %g" % (p[k], p[k + "_min"], p[k + "_max"])
+                    for k in ("rate", "p99_ms", "cpu_ms_per_1000"))))
+            f.write("\n\n")
+    return path
+
+
+def plot_held(rows, path):
+    """gnuplot's data of the hold, a line a model in the order of its
+    table, the first at the top; how many, and the largest KiB."""
+    held = hold_order(rows)
+    with open(path, "w") as f:
+        for i, r in enumerate(reversed(held)):
+            h = r["hold"]
+            kib = (h["kib_per_held"], h["kib_per_held_min"], h["kib_per_held_max"]) \
+                if h["served"] else (0, 0, 0)
+            note = figure("%.1f KiB", h["kib_per_held"]) if h["served"] else hold_text(r)
+            f.write('%d "%s" %g %g %g "%s"\n' % (i, r["model"], *kib, note))
+    return len(held), max([r["hold"]["kib_per_held_max"] for r in held if r["hold"]["served"]] + [1])
+
+
+# The panels of the sweep: the figure, its column in plot.dat, its name,
+# which way is better, and where it goes (left, right, bottom, top).
+PANELS = (("rate", 2, "connections/s", "higher is better", (0.08, 0.37, 0.53, 0.86)),
+          ("p99_ms", 5, "p99 latency, ms", "lower is better", (0.47, 0.76, 0.53, 0.86)),
+          ("cpu_ms_per_1000", 8, "server CPU ms / 1000 connections", "lower is better",
+           (0.08, 0.37, 0.08, 0.41)))
+
+
+def sweep_panels(rows, sweep, path):
+    """gnuplot's lines of the sweep: a panel a figure, log scales, each
+    row a line with its min-max as error bars; the legend with the first."""
+    lines = []
+    for key, col, what, better, place in PANELS:
+        seen = [p[key + k] for r in rows for p in r["sweep"] for k in ("_min", "_max")]
+        low = min([x for x in seen if x > 0] or [1])
+        lines += ["set lmargin at screen %g; set rmargin at screen %g" % place[:2],
+                  "set bmargin at screen %g; set tmargin at screen %g" % place[2:],
+                  "set logscale x 2; set xrange [%g:%g]" % (min(sweep) / 1.3, max(sweep) * 1.3),
+                  "set xtics (%s)" % ", ".join('"%d" %d' % (c, c) for c in sweep),
+                  "set xlabel 'clients at once (loadcli -c)'",
+                  "set logscale y; set yrange [%g:%g]; set ytics auto" % (low / 1.5, max(seen) * 1.5),
+                  "set ylabel '%s'; set title '%s (%s)'" % (what, what, better)]
+        lines.append("plot " + ", ".join(
+            "'%s' index %d using 1:%d:%d:%d with yerrorlines lw 1.5 lc rgb '%s' dt %d pt %d ps 1.1 %s" % (
+                path, i, col, col + 1, col + 2, *style(r["model"], i),
+                "title '%s'" % r["model"] if key == "rate" else "notitle")
+            for i, r in enumerate(rows)))
+        lines.append("unset key")
+    return lines
+
+
+def hold_panel(path, nheld, kib, hold):
+    """gnuplot's lines of the memory per held connection: a bar a model,
+    or the word on where it stopped serving."""
+    return ["set lmargin at screen 0.57; set rmargin at screen 0.97",
+            "set bmargin at screen 0.08; set tmargin at screen 0.41",
+            "unset logscale; set xrange [0:%g]; set yrange [-0.7:%g]" % (kib * 1.3, nheld - 0.3),
+            "set xtics auto; set ytics scale 0; set grid xtics noytics",
+            "set xlabel 'KiB of the server''s memory per held connection'",
+            "unset ylabel; set style fill solid 0.7",
+            "set title 'memory per held connection, %d held (lower is better)'" % hold,
+            "plot '%s' using 3:1:(0):3:($1-0.35):($1+0.35):ytic(2) with boxxyerror "
+            "lc rgb '#4c72b0' notitle, '' using 3:1:4:5 with xerrorbars pt -1 lc rgb 'black' notitle, "
+            "'' using 5:1:6 with labels left offset 0.7,0 font ',10' notitle" % path]
+
+
+def plot_script(rows, sweep, path, title, hold, clients):
+    """The figure: three panels of the sweep, one of the memory per held
+    connection, and one legend beside them, in a column of its own."""
+    head = ["set terminal pngcairo size 1280,800 font 'DejaVu Sans,11' noenhanced",
+            "set output '%s'" % os.path.join(os.path.dirname(path), "plot.png"),
+            "set multiplot title \"%s\" font ',13'" % title.replace('"', "'").replace("\n", "\\n"),
+            "set grid lt 1 lc rgb '#dddddd' dt 1; set key at screen 0.995, 0.86 top right Left reverse "
+            "samplen 3.5 spacing 1.2 font ',10' title 'best first, at %d clients'" % clients]
+    held, kib = plot_held(rows, path + ".hold")
+    tail = hold_panel(path + ".hold", held, kib, hold) if held else []
+    return "\n".join(head + sweep_panels(rows, sweep, path) + tail + ["unset multiplot"]) + "\n"
+
+
+def plot(rows, sweep, folder, title, hold, clients):
+    """plot.png in folder, with gnuplot; False where there is none."""
+    if not shutil.which("gnuplot"):
+        return False
+    path = plot_data(rows, folder)
+    script = plot_script(rows, sweep, path, title, hold, clients)
+    r = subprocess.run(["gnuplot"], input=script, text=True)
+    for p in (path, path + ".hold"):
+        os.unlink(p)
+    if r.returncode != 0:
+        sys.exit("compare-models: gnuplot failed")
+    # Lossless, a fifth smaller: a figure to mail or put on a slide.
+    if shutil.which("optipng"):
+        subprocess.run(["optipng", "-quiet", "-o2", os.path.join(folder, "plot.png")])
+    return True
+
+
 def raise_fd_limit(need, ap):
     """This process, and the servers it starts, may open need descriptors."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -460,86 +833,237 @@ def raise_fd_limit(need, ap):
         resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
 
 
-def print_beside(rows, args):
-    """Each model against its old build and its run with connections held."""
-    by_name = {r["model"]: r for r in rows}
-    lines = []
-    for r in rows:
-        base = by_name.get(r["model"].replace(" (old)", "").split(", ")[0])
-        if base is None or base is r:
-            continue
-        if r["model"].endswith(" (old)"):
-            lines.append("  %-22s CPU per connection %.2f times the old build's, rate %.2f times" % (
-                base["model"], base["cpu_ms_per_1000"] / r["cpu_ms_per_1000"],
-                base["rate"] / r["rate"]))
-        else:
-            lines.append("  %-22s keeps %.2f of its rate with %d connections held; "
-                         "%.1f KiB of memory per held connection" % (
-                             base["model"], r["rate"] / base["rate"], r["held"],
-                             r["kib_per_held"]))
-    if lines:
-        print()
-        print("Medians of the same rounds, side by side:")
-        print("\n".join(lines))
+def count(low, high):
+    """An argparse type: a whole number from low to high."""
+    def parse(text):
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("%r: not a whole number" % text)
+        if not low <= n <= high:
+            raise argparse.ArgumentTypeError("%d: out of range (%d to %d)" % (n, low, high))
+        return n
+    return parse
+
+
+def seconds(text):
+    """An argparse type: seconds, decimal, more than 0 and at most a day."""
+    try:
+        s = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r: not a number of seconds" % text)
+    if not 0 < s <= 86400 or math.isnan(s):
+        raise argparse.ArgumentTypeError("%s: out of range (more than 0, at most 86400)" % text)
+    return s
+
+
+def sweep_list(text):
+    """An argparse type: the counts of clients, ascending, each once."""
+    clients = count(1, 4096)
+    return sorted(set(clients(c) for c in text.split(",")))
+
+
+def cpu_list(text, allowed):
+    """A taskset list ("1", "0-3", "0,2") of CPUs this process may use."""
+    cpus = set()
+    for item in text.split(","):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", item)
+        if not m:
+            raise argparse.ArgumentTypeError("%r: not a CPU or a range of CPUs" % item)
+        low, high = int(m.group(1)), int(m.group(2) or m.group(1))
+        cpus.update(range(low, high + 1))
+    if not cpus or not cpus <= allowed:
+        raise argparse.ArgumentTypeError("CPU %s: not one this machine lets us use (%s)" % (
+            ",".join(map(str, sorted(cpus - allowed))) or text,
+            ",".join(map(str, sorted(allowed)))))
+    return text
+
+
+def cpus_pair(text):
+    """An argparse type: --cpus SERVER:CLIENT, each a taskset list, or
+    A,B, two CPUs; (server, client)."""
+    parts = text.split(":") if ":" in text else text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError("%r: give SERVER:CLIENT or A,B" % text)
+    allowed = os.sched_getaffinity(0)
+    return tuple(cpu_list(p, allowed) for p in parts)
+
+
+def options():
+    ap = argparse.ArgumentParser(
+        prog="compare-models", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Compare tincan's concurrency models as the work grows: each model at "
+        "each count of clients of --sweep, then with --hold connections held open.",
+        epilog="The run writes table.txt (what it prints), plot.png (gnuplot's figure; "
+        "none without gnuplot) and results.json (every round's figures) into one folder, "
+        "--out DIR, and names it at the end; --json and --plot are folded into it.  Tables "
+        "show medians (min-max) of the rounds; = marks a tie with the row above (their "
+        "ranges overlap).  The noise line says what else the machine did meanwhile.")
+    ap.add_argument("--sweep", type=sweep_list, default=sweep_list("1,2,4,8,16,64,256"),
+                    metavar="C,...", help="counts of clients, loadcli -c (default 1,2,4,8,16,64,256)")
+    ap.add_argument("--clients", type=count(1, 4096), default=8, metavar="C",
+                    help="the clients of the first table and of the load with --hold; added to "
+                    "the sweep (default 8)")
+    ap.add_argument("--seconds", type=seconds, default=0.2, metavar="S",
+                    help="each point's load runs S seconds, loadcli -D (default 0.2)")
+    ap.add_argument("--connections", type=count(1, 1000000000), metavar="N",
+                    help="each point's load makes N connections a client instead, loadcli -n")
+    ap.add_argument("--timeout", type=seconds, default=5, metavar="S",
+                    help="a connection that takes longer fails, loadcli -t (default 5)")
+    ap.add_argument("--hold", type=count(0, 1000000), default=200, metavar="N",
+                    help="N idle connections held open while the load runs once more; 0: none "
+                    "(default 200; 10000 is the C10K run)")
+    ap.add_argument("--repeat", type=count(1, 1000), default=3, metavar="N",
+                    help="rounds; medians and min-max are shown (default 3)")
+    ap.add_argument("--bytes", type=count(1, 16777216), default=64, metavar="B",
+                    help="loadcli -b (default 64)")
+    ap.add_argument("--cpus", type=cpus_pair, metavar="SERVER:CLIENT",
+                    help="pin the server and loadcli to these CPUs with taskset (SERVER:CLIENT, "
+                    "each a taskset list, or A,B)")
+    ap.add_argument("--out", metavar="DIR", help="the folder of the results (default "
+                    "compare-models-YYYYmmdd-HHMMSS in the current directory)")
+    ap.add_argument("--models", metavar="NAME,...", help="only the models whose names begin so")
+    ap.add_argument("--old", metavar="DIR", help="each model also from the build in DIR")
+    ap.add_argument("--peers", action="store_true",
+                    help="an echo table at --clients: forkd, preforkd, evd, socat, tcpserver, tcpsvd")
+    ap.add_argument("--limit", metavar="limit_echo.c", help="add the reference echo server to it")
+    # Taken by scripts/compare-models, which does the building.
+    ap.add_argument("--no-bootstrap", action="store_true", help=argparse.SUPPRESS)
+    # Folded into --out: said so to whoever still gives them.
+    ap.add_argument("--json", help=argparse.SUPPRESS)
+    ap.add_argument("--plot", help=argparse.SUPPRESS)
+    return ap
+
+
+def parse_args(argv=None):
+    ap = options()
+    args = ap.parse_args(argv)
+    if args.json or args.plot:
+        ap.error("--json and --plot are gone: the run writes results.json and plot.png "
+                 "into its folder (--out DIR)")
+    if args.clients not in args.sweep:
+        args.sweep = sorted(args.sweep + [args.clients])
+    if args.cpus and not shutil.which("taskset"):
+        ap.error("--cpus needs taskset (util-linux)")
+    args.pin_server = ["taskset", "-c", args.cpus[0]] if args.cpus else []
+    args.pin_client = ["taskset", "-c", args.cpus[1]] if args.cpus else []
+    args.out = args.out or time.strftime("compare-models-%Y%m%d-%H%M%S")
+    raise_fd_limit(args.hold + 2 * max(args.sweep) + 256, ap)
+    return args
+
+
+def describe_load(args, mode):
+    how = ("%d connections a client" % args.connections if args.connections
+           else "%g s" % args.seconds) + " a point"
+    return "loadcli -m %s -b %d, %s, clients %s%s; %d round%s" % (
+        mode, args.bytes, how, ",".join(map(str, args.sweep)),
+        ", %d held" % args.hold if args.hold else "", args.repeat, "" if args.repeat == 1 else "s")
+
+
+class Tee:
+    """Standard output, kept as well: table.txt is what was printed."""
+
+    def __init__(self, out):
+        self.out, self.kept = out, []
+
+    def write(self, text):
+        self.kept.append(text)
+        return self.out.write(text)
+
+    def flush(self):
+        self.out.flush()
+
+
+def machine():
+    u = os.uname()
+    return {"sysname": u.sysname, "nodename": u.nodename, "release": u.release,
+            "version": u.version, "machine": u.machine, "cpus": os.cpu_count(),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def describe_machine(m):
+    return "%s %s %s (%s), %d CPUs, %s" % (m["sysname"], m["release"], m["machine"],
+                                          m["nodename"], m["cpus"], m["date"][:16].replace("T", " "))
+
+
+def echo_table(args, noise, result):
+    """--peers, --limit: the echo servers at --clients, into result."""
+    rows, found, missing = echo_models(args)
+    if args.peers:
+        print("\npeers found: %s%s" % (", ".join(found) or "none",
+              "; not installed: " + ", ".join(missing) if missing else ""), file=sys.stderr)
+    result["echo"] = run_table(rows, "echo", args, [args.clients], 0, noise)
+    result["peers_missing"] = missing if args.peers else []
+
+
+def print_echo(rows, args):
+    print_table("Echo servers, loadcli -m echo -b %d at %d clients, best first; medians "
+                "(min-max) of %d rounds:" % (args.bytes, args.clients, args.repeat), rows, args)
+    print_against_limit(rows)
+
+
+def measure_all(args):
+    """Every table's rounds; the results, as results.json keeps them."""
+    noise = Noise()
+    result = {"machine": machine(),
+              "load": {"mode": "bench", "clients": args.clients, "connections": args.connections,
+                       "seconds": None if args.connections else args.seconds,
+                       "bytes": args.bytes, "repeat": args.repeat, "sweep": args.sweep,
+                       "hold": args.hold, "timeout_s": args.timeout,
+                       "cpus": {"server": args.cpus[0], "client": args.cpus[1]} if args.cpus else None}}
+    result["models"] = run_table(chosen_models(args), "bench", args, args.sweep, args.hold, noise)
+    if args.peers or args.limit:
+        echo_table(args, noise, result)
+    result["noise"] = noise.summary()
+    return result
+
+
+def print_all(result, args):
+    rows = result["models"]
+    print("compare-models: " + describe_machine(result["machine"]))
+    print("load: " + describe_load(args, "bench"))
+    print("\n".join(noise_lines(result["noise"])))
+    print_table("Server -s bench at %d clients, best first; medians (min-max) of %d rounds:" % (
+        args.clients, args.repeat), rows, args)
+    print_old(rows)
+    print_sweep(rows, args.sweep, args)
+    print_hold(rows, args)
+    print_distribution(rows)
+    if "echo" in result:
+        print_echo(result["echo"], args)
+
+
+def plot_title(result, args):
+    """The figure's title: what it shows, the load, the machine and date,
+    and a word on the noise when the machine was busy."""
+    noise = result["noise"]
+    busy = "; busy: others used %.0f%% of the CPUs" % noise["others_pct"] if noise["busy"] else ""
+    return "tincan: the concurrency models as the work grows\n%s; medians, bars min-max\n%s%s" % (
+        describe_load(args, "bench"), describe_machine(result["machine"]), busy)
 
 
 def main():
-    ap = argparse.ArgumentParser(prog="compare-models", description="Compare tincan's concurrency models.")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per model; medians are shown")
-    ap.add_argument("--clients", type=int, default=8, help="loadcli -c (default 8)")
-    ap.add_argument("--connections", type=int, default=5000, help="loadcli -n per client")
-    ap.add_argument("--bytes", type=int, default=64, help="loadcli -b (default 64)")
-    ap.add_argument("--json", metavar="FILE", help="write the results as JSON")
-    ap.add_argument("--plot", metavar="FILE.png", help="draw the table with gnuplot")
-    ap.add_argument("--models", metavar="NAME,...", help="only the models whose names begin so")
-    ap.add_argument("--old", metavar="DIR", help="each model also from the build in DIR")
-    ap.add_argument("--hold", type=int, default=0, metavar="N",
-                    help="each model also with N idle connections held open")
-    ap.add_argument("--peers", action="store_true", help="add socat, tcpserver, tcpsvd")
-    ap.add_argument("--limit", metavar="limit_echo.c", help="add the reference echo server")
-    # Taken by scripts/compare-models, which does the building.
-    ap.add_argument("--no-bootstrap", action="store_true", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.repeat < 1 or args.clients < 1 or args.connections < 1 or args.bytes < 1:
-        ap.error("--repeat, --clients, --connections and --bytes must be positive")
-    if args.hold < 0:
-        ap.error("--hold must not be negative")
-    if args.hold:
-        raise_fd_limit(args.hold + 2 * args.clients + 256, ap)
-    if args.plot and not shutil.which("gnuplot"):
-        ap.error("--plot needs gnuplot (apt-get install gnuplot-nox)")
-
+    args = parse_args()
+    os.makedirs(args.out, exist_ok=True)
     started = time.time()
-    load = "loadcli -c %d -n %d -m %%s -b %d, %d round%s" % (
-        args.clients, args.connections, args.bytes, args.repeat, "" if args.repeat == 1 else "s")
-    print("compare-models: %s, %d CPUs, %s" % (" ".join(os.uname()[0:3:2]),
-                                              os.cpu_count(), time.strftime("%Y-%m-%d %H:%M")))
-    print("load: " + load % "bench", file=sys.stderr)
-    bench_rows = run_table(chosen_models(args), "bench", args)
-    result = {"machine": {"uname": list(os.uname()), "cpus": os.cpu_count(),
-                          "date": time.strftime("%Y-%m-%d")},
-              "load": load % "bench", "models": bench_rows}
-    print_table("Server -s bench, " + load % "bench" + ", best first:", bench_rows, args)
-    print_beside(bench_rows, args)
-    print_distribution(bench_rows)
-
-    if args.peers or args.limit:
-        rows, found, missing = echo_models(args)
-        if args.peers:
-            print("\npeers found: %s%s" % (", ".join(found) or "none",
-                  "; not installed: " + ", ".join(missing) if missing else ""), file=sys.stderr)
-        echo_rows = run_table(rows, "echo", args)
-        print_table("Echo servers, " + load % "echo" + ", best first:", echo_rows, args)
-        print_against_limit(echo_rows)
-        result["echo_load"] = load % "echo"
-        result["echo"] = echo_rows
-        result["peers_missing"] = missing if args.peers else []
-    print("\n(%.0f s)" % (time.time() - started))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
-    if args.plot:
-        plot(bench_rows, args.plot)
+    print("load: " + describe_load(args, "bench"), file=sys.stderr)
+    result = measure_all(args)
+    tee = sys.stdout = Tee(sys.stdout)
+    print_all(result, args)
+    result["elapsed_s"] = time.time() - started
+    print("\n(%.0f s)" % result["elapsed_s"])
+    sys.stdout = tee.out
+    with open(os.path.join(args.out, "table.txt"), "w") as f:
+        f.write("".join(tee.kept))
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    files = "table.txt, plot.png, results.json"
+    if not plot(result["models"], args.sweep, args.out, plot_title(result, args), args.hold,
+                args.clients):
+        files = "table.txt, results.json; no plot.png: gnuplot is not installed " \
+                "(apt-get install gnuplot-nox)"
+    print("wrote %s/: %s" % (args.out.rstrip("/"), files))
 
 
-main()
+if __name__ == "__main__":
+    main()
