@@ -273,27 +273,28 @@ class Server:
 
     def hold(self, n):
         """Open n idle connections and keep them; wait, bounded, while the
-        server takes them off its listen queue.  Returns how many it took:
-        n, or fewer where it stopped (iterd, a pool smaller than n)."""
+        server takes them off its listen queue.  Returns how many it took
+        (n, or fewer where it stopped: iterd, a pool smaller than n), and
+        whether it was still taking them when the time was up."""
         for _ in range(n):
             s = socket.socket()
             s.setblocking(False)
             s.connect_ex(("127.0.0.1", self.port))
             self.held.append(s)
-        deadline = time.time() + 5 + n / 500
+        deadline = time.time() + 5 + n / 200
         took, since = -1, time.time()
         while time.time() < deadline:
             waiting, established = listener(self.port)
             if established - waiting >= n:
-                return n
+                return n, False
             if established - waiting != took:
                 took, since = established - waiting, time.time()
             # All in, some left waiting, none taken lately: it has stopped.
             # Not all in: a SYN the full queue dropped comes again in 1 s.
             elif time.time() - since > (0.3 if established >= n else 2.5):
-                break
+                return took, False
             time.sleep(0.05)
-        return max(took, 0)
+        return max(took, 0), True
 
     def release(self):
         for s in self.held:
@@ -381,8 +382,10 @@ def hold_and_load(server, mode, args):
     """--hold: the memory each held connection costs the server, and the
     load it still serves; or how many it had taken when it stopped."""
     before = tree_pss(server.pid)
-    took = server.hold(args.hold)
-    held = {"held": args.hold, "took": took, "served": False}
+    started = time.time()
+    took, slow = server.hold(args.hold)
+    held = {"held": args.hold, "took": took, "served": False, "slow": slow,
+            "hold_s": time.time() - started}
     if took == args.hold:
         time.sleep(0.2)
         held["kib_per_held"] = (tree_pss(server.pid) - before) / args.hold
@@ -515,6 +518,9 @@ def hold_summary(helds):
     s["served"] = not stopped
     if stopped:
         s["stopped_at_min"], s["stopped_at_max"] = min(stopped), max(stopped)
+        # Still taking them when the time was up: slow, not stopped (forkd).
+        s["slow"] = all(h["slow"] for h in helds if not h["served"])
+        s["hold_s"] = max(h["hold_s"] for h in helds)
     else:
         s.update(spread_of(helds, ["kib_per_held"]))
         s["load"] = summary([h["load"] for h in helds])
@@ -612,7 +618,7 @@ def print_sweep(rows, sweep, args):
                            ("cpu_ms_per_1000", "%8.1f",
                             "Server CPU ms per 1000 connections (lower is better)")):
         print()
-        print("%s against clients, medians of %d rounds:" % (what, args.repeat))
+        print("%s against clients, medians of %s:" % (what, rounds(args.repeat)))
         print("%-*s" % (w, "model") + "".join("%8d" % c for c in sweep))
         for r in rows:
             print("%-*s" % (w, r["model"]) + "".join(fmt % p[key] for p in r["sweep"]))
@@ -624,7 +630,8 @@ def hold_text(r):
     if not h["served"]:
         at = "%d" % h["stopped_at_min"] if h["stopped_at_min"] == h["stopped_at_max"] else \
             "%d-%d" % (h["stopped_at_min"], h["stopped_at_max"])
-        text = "stopped serving at %s held" % at
+        text = "stopped serving at %s held" % at if not h["slow"] else \
+            "still taking them: %s held after %.0f s" % (at, h["hold_s"])
         if h["rounds_served"]:
             text += " in %d of %d rounds" % (h["rounds"] - h["rounds_served"], h["rounds"])
         return text
@@ -649,7 +656,7 @@ def print_hold(rows, args):
     w = max(len(r["model"]) for r in rows) + 2
     print()
     print("With %d idle connections held open, the load at %d clients; medians (min-max) "
-          "of %d rounds:" % (args.hold, args.clients, args.repeat))
+          "of %s:" % (args.hold, args.clients, rounds(args.repeat)))
     print("%-*s %23s %11s %27s" % (w, "model", "connections/s (min-max)", "of its rate",
                                    "KiB per held conn (min-max)"))
     for r in held:
@@ -899,8 +906,9 @@ def options():
         "--out DIR, and names it at the end; --json and --plot are folded into it.  Tables "
         "show medians (min-max) of the rounds; = marks a tie with the row above (their "
         "ranges overlap).  The noise line says what else the machine did meanwhile.")
-    ap.add_argument("--sweep", type=sweep_list, default=sweep_list("1,2,4,8,16,64,256"),
-                    metavar="C,...", help="counts of clients, loadcli -c (default 1,2,4,8,16,64,256)")
+    ap.add_argument("--sweep", type=sweep_list, default=sweep_list("1,2,4,8,16,64"),
+                    metavar="C,...", help="counts of clients, loadcli -c (default 1,2,4,8,16,64; "
+                    "256 wants --seconds 1, as loadcli's children start one after another)")
     ap.add_argument("--clients", type=count(1, 4096), default=8, metavar="C",
                     help="the clients of the first table and of the load with --hold; added to "
                     "the sweep (default 8)")
@@ -955,9 +963,13 @@ def parse_args(argv=None):
 def describe_load(args, mode):
     how = ("%d connections a client" % args.connections if args.connections
            else "%g s" % args.seconds) + " a point"
-    return "loadcli -m %s -b %d, %s, clients %s%s; %d round%s" % (
+    return "loadcli -m %s -b %d, %s, clients %s%s; %s" % (
         mode, args.bytes, how, ",".join(map(str, args.sweep)),
-        ", %d held" % args.hold if args.hold else "", args.repeat, "" if args.repeat == 1 else "s")
+        ", %d held" % args.hold if args.hold else "", rounds(args.repeat))
+
+
+def rounds(n):
+    return "%d round%s" % (n, "" if n == 1 else "s")
 
 
 class Tee:
@@ -998,7 +1010,7 @@ def echo_table(args, noise, result):
 
 def print_echo(rows, args):
     print_table("Echo servers, loadcli -m echo -b %d at %d clients, best first; medians "
-                "(min-max) of %d rounds:" % (args.bytes, args.clients, args.repeat), rows, args)
+                "(min-max) of %s:" % (args.bytes, args.clients, rounds(args.repeat)), rows, args)
     print_against_limit(rows)
 
 
@@ -1023,8 +1035,8 @@ def print_all(result, args):
     print("compare-models: " + describe_machine(result["machine"]))
     print("load: " + describe_load(args, "bench"))
     print("\n".join(noise_lines(result["noise"])))
-    print_table("Server -s bench at %d clients, best first; medians (min-max) of %d rounds:" % (
-        args.clients, args.repeat), rows, args)
+    print_table("Server -s bench at %d clients, best first; medians (min-max) of %s:" % (
+        args.clients, rounds(args.repeat)), rows, args)
     print_old(rows)
     print_sweep(rows, args.sweep, args)
     print_hold(rows, args)
