@@ -123,9 +123,10 @@ def cpu_ticks(pid):
 
 def tree_cpu_s(pid):
     """The CPU seconds of a server and its live children, each with what
-    it reaped.  A child reaped between the reads is missed once; a clock
-    tick is the grain."""
-    return sum(cpu_ticks(p) for p in tree(pid)) / CLK_TCK
+    it reaped; a clock tick is the grain.  The children are read before
+    their parent: one reaped meanwhile is then in its parent's cutime, or
+    counted twice, never missed."""
+    return sum(cpu_ticks(p) for p in reversed(list(tree(pid)))) / CLK_TCK
 
 
 def settled_cpu_s(pid):
@@ -899,13 +900,16 @@ def cpus_pair(text):
 def options():
     ap = argparse.ArgumentParser(
         prog="compare-models", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Compare tincan's concurrency models as the work grows: each model at "
+        description="Compare tincan's concurrency models as the work grows: each model at\n"
         "each count of clients of --sweep, then with --hold connections held open.",
-        epilog="The run writes table.txt (what it prints), plot.png (gnuplot's figure; "
-        "none without gnuplot) and results.json (every round's figures) into one folder, "
-        "--out DIR, and names it at the end; --json and --plot are folded into it.  Tables "
-        "show medians (min-max) of the rounds; = marks a tie with the row above (their "
-        "ranges overlap).  The noise line says what else the machine did meanwhile.")
+        epilog="The run writes into one folder, --out DIR, which it names at the end:\n"
+        "  table.txt     what it printed\n"
+        "  plot.png      the sweep and the memory per held connection (gnuplot; none\n"
+        "                without it)\n"
+        "  results.json  every round's figures, the load, the machine and the noise\n"
+        "(--json and --plot are folded into it).  The tables show medians (min-max) of\n"
+        "the rounds; = marks a tie with the row above: their ranges overlap.  The\n"
+        "noise line says what else the machine did meanwhile.\n")
     ap.add_argument("--sweep", type=sweep_list, default=sweep_list("1,2,4,8,16,64"),
                     metavar="C,...", help="counts of clients, loadcli -c (default 1,2,4,8,16,64; "
                     "256 wants --seconds 1, as loadcli's children start one after another)")
