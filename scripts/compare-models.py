@@ -448,7 +448,9 @@ def chosen_models(args):
     """The rows of the bench table: the models asked for, each beside its
     old build (--old)."""
     wanted = wanted_models(args)
-    capacity = args.hold + args.clients + 64 if args.hold else 0
+    # Room for the most connections at once, and for a few that the
+    # server has yet to close: past its default only at need (C10K).
+    capacity = max(args.hold + args.clients, max(args.sweep)) + 16
     rows = []
     old = dict(tincan_models(args.old, capacity)) if args.old else {}
     for name, argv in tincan_models(BUILD, capacity):
@@ -468,8 +470,9 @@ def chosen_models(args):
 def echo_models(args):
     """The echo table: forkd, preforkd's and evd's defaults (as --models
     keeps them), with --peers the peers found, with --limit the reference."""
-    s = os.path.join(BUILD, "servers")
-    rows = [(name, [os.path.join(s, name.split()[0])] + name.split()[1:] + ["127.0.0.1:0"], None)
+    bench = dict(tincan_models())
+    # The same servers as the bench table's, with their default service.
+    rows = [(name, [a for a in bench[name] if a not in ("-s", "bench")], None)
             for name in ("forkd", "preforkd -l none", "evd -e epoll")
             if any(name.startswith(w) for w in wanted_models(args))]
     found, missing = [], []
@@ -636,7 +639,7 @@ def hold_text(r):
         if h["rounds_served"]:
             text += " in %d of %d rounds" % (h["rounds"] - h["rounds_served"], h["rounds"])
         return text
-    return "%23s %11.2f %27s" % (spread(h["load"], "rate", "%.0f"), h["load"]["rate"] / r["rate"],
+    return "%25s %12.2f %28s" % (spread(h["load"], "rate", "%.0f"), h["load"]["rate"] / r["rate"],
                                  spread(h, "kib_per_held", "%.1f"))
 
 
@@ -658,7 +661,7 @@ def print_hold(rows, args):
     print()
     print("With %d idle connections held open, the load at %d clients; medians (min-max) "
           "of %s:" % (args.hold, args.clients, rounds(args.repeat)))
-    print("%-*s %23s %11s %27s" % (w, "model", "connections/s (min-max)", "of its rate",
+    print("%-*s %25s %12s %28s" % (w, "model", "connections/s (min-max)", "of its rate",
                                    "KiB per held conn (min-max)"))
     for r in held:
         print("%-*s %s" % (w, r["model"], hold_text(r)))
@@ -708,23 +711,23 @@ def print_old(rows):
         print("\n".join(lines))
 
 
-# Each model's colour, dash and point in the plot: by family, so that the
-# preforkd strategies read as one family and each still as itself.
-STYLES = {"iterd": ("#000000", 1, 7), "forkd": ("#d62728", 1, 5),
-          "preforkd -l none": ("#1f3c88", 1, 9), "preforkd -l fcntl": ("#2e7dd7", 2, 11),
-          "preforkd -l mutex": ("#17becf", 4, 13), "preforkd -l pass": ("#5b5bd6", 5, 3),
-          "preforkd -l reuseport": ("#0b6e99", 3, 15),
-          "threadd": ("#ff7f0e", 1, 2),
-          "prethreadd -l none": ("#1a7f37", 1, 4), "prethreadd -l mutex": ("#7cb518", 2, 6),
-          "prethreadd -l main": ("#2ca02c", 4, 8),
-          "evd -e epoll": ("#9467bd", 1, 12), "evd -e poll": ("#c2185b", 2, 10)}
+# The plot's colours, dashes and points, in the order of tincan_models:
+# iterd, forkd, the preforkd strategies in blues, threadd, the prethreadd
+# strategies in greens, the evd backends in purples; then the peers.
+COLOURS = ["#000000", "#d62728", "#1f3c88", "#2e7dd7", "#17becf", "#5b5bd6", "#0b6e99",
+           "#ff7f0e", "#1a7f37", "#7cb518", "#2ca02c", "#9467bd", "#c2185b",
+           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
+DASHES = [1, 1, 1, 2, 4, 5, 3, 1, 1, 2, 4, 1, 2, 3, 4, 5, 1]
+POINTS = [7, 5, 9, 11, 13, 3, 15, 2, 4, 6, 8, 12, 10, 1, 14, 3, 9]
 
 
-def style(name, i):
-    """The colour, dash type and point type of a row of the plot."""
-    base = name.replace(" (old)", "")
-    colour, dash, pt = STYLES.get(base, ("#7f7f7f", 1 + i % 5, 1 + i % 15))
-    return colour, dash + (1 if name.endswith(" (old)") else 0), pt
+def style(name):
+    """The colour, dash type and point type of a row of the plot: by its
+    place in the one list of models, an old build's dashed otherwise."""
+    names = [n for n, _ in tincan_models()]
+    base = name[:-len(" (old)")] if name.endswith(" (old)") else name
+    i = (names.index(base) if base in names else len(names) + sum(map(ord, base))) % len(COLOURS)
+    return COLOURS[i], DASHES[i] + (1 if base != name else 0), POINTS[i]
 
 
 def plot_data(rows, folder):
@@ -780,7 +783,7 @@ def sweep_panels(rows, sweep, path):
                   "set ylabel '%s'; set title '%s (%s)'" % (what, what, better)]
         lines.append("plot " + ", ".join(
             "'%s' index %d using 1:%d:%d:%d with yerrorlines lw 1.5 lc rgb '%s' dt %d pt %d ps 1.1 %s" % (
-                path, i, col, col + 1, col + 2, *style(r["model"], i),
+                path, i, col, col + 1, col + 2, *style(r["model"]),
                 "title '%s'" % r["model"] if key == "rate" else "notitle")
             for i, r in enumerate(rows)))
         lines.append("unset key")
