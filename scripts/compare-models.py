@@ -65,6 +65,9 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 FIGURES = ("rate", "p50_ms", "p99_ms", "cpu_ms_per_1000", "memory_kib",
            "client_cpu_ms_per_1000")
 TIE_MARK = "="
+# The most held connections left waiting in a listen queue at once: a full
+# queue drops a SYN, which comes again only seconds later.
+HOLD_QUEUE = 256
 
 
 def free_port():
@@ -273,29 +276,37 @@ class Server:
         return self.err.read()
 
     def hold(self, n):
-        """Open n idle connections and keep them; wait, bounded, while the
-        server takes them off its listen queue.  Returns how many it took
-        (n, or fewer where it stopped: iterd, a pool smaller than n), and
-        whether it was still taking them when the time was up."""
-        for _ in range(n):
-            s = socket.socket()
-            s.setblocking(False)
-            s.connect_ex(("127.0.0.1", self.port))
-            self.held.append(s)
+        """Open n idle connections and keep them, no faster than the server
+        takes them off its listen queue; wait, bounded, while it does.
+        Returns how many it took (n, or fewer where it stopped: iterd, a
+        pool smaller than n), and whether it was still taking them when
+        the time was up."""
         deadline = time.time() + 5 + n / 200
         took, since = -1, time.time()
         while time.time() < deadline:
             waiting, established = listener(self.port)
-            if established - waiting >= n:
+            # /proc/net/tcp is read while it changes, and may list a
+            # connection twice: no more than were opened, and twice so.
+            taken = min(established - waiting, len(self.held))
+            if taken == took == n:
                 return n, False
-            if established - waiting != took:
-                took, since = established - waiting, time.time()
-            # All in, some left waiting, none taken lately: it has stopped.
-            # Not all in: a SYN the full queue dropped comes again in 1 s.
-            elif time.time() - since > (0.3 if established >= n else 2.5):
+            if taken != took:
+                took, since = taken, time.time()
+            # Some wait, none taken lately: it has stopped.  One not yet
+            # in (a SYN dropped) comes again after a second or more.
+            elif time.time() - since > (0.3 if established >= len(self.held) else 2.5):
                 return took, False
+            self.connect(min(n - len(self.held), HOLD_QUEUE - waiting))
             time.sleep(0.05)
         return max(took, 0), True
+
+    def connect(self, k):
+        """k more idle connections, not waited for."""
+        for _ in range(max(0, k)):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", self.port))
+            self.held.append(s)
 
     def release(self):
         for s in self.held:
