@@ -518,8 +518,11 @@ def spread_of(items, keys):
 def summary(points):
     """A point of the sweep over the rounds: the figures' spread, the
     failures summed."""
-    row = {"clients": points[0]["clients"]}
-    row.update(spread_of(points, FIGURES))
+    # A round whose point made no connection at all measured nothing: on a
+    # busy machine loadcli's children may not run within -D.
+    made = [p for p in points if p["connections"] > 0] or points
+    row = {"clients": points[0]["clients"], "empty_rounds": len(points) - len(made)}
+    row.update(spread_of(made, FIGURES))
     row["failed"] = sum(p["failed"] for p in points)
     return row
 
@@ -599,6 +602,12 @@ def spread(row, key, fmt):
     return text
 
 
+def times(a, b):
+    """a over b, as "1.23", or "-" where b is 0 (a CPU time below a
+    clock tick, a rate of a server that served nothing)."""
+    return "%.2f" % (a / b) if b else "-"
+
+
 def tie(row, key):
     """The mark before a figure tied with the row above's."""
     return TIE_MARK + " " if row.get("tie_" + key) else ""
@@ -650,7 +659,7 @@ def hold_text(r):
         if h["rounds_served"]:
             text += " in %d of %d rounds" % (h["rounds"] - h["rounds_served"], h["rounds"])
         return text
-    return "%25s %12.2f %28s" % (spread(h["load"], "rate", "%.0f"), h["load"]["rate"] / r["rate"],
+    return "%25s %12s %28s" % (spread(h["load"], "rate", "%.0f"), times(h["load"]["rate"], r["rate"]),
                                  spread(h, "kib_per_held", "%.1f"))
 
 
@@ -701,9 +710,9 @@ def print_against_limit(rows):
     print("Against %s, medians of the same rounds:" % limit[0]["model"])
     for r in rows:
         if r is not limit[0]:
-            print("  %-22s %.2f times its rate, %.2f times its CPU per connection" % (
-                r["model"], r["rate"] / limit[0]["rate"],
-                r["cpu_ms_per_1000"] / limit[0]["cpu_ms_per_1000"]))
+            print("  %-22s %s times its rate, %s times its CPU per connection" % (
+                r["model"], times(r["rate"], limit[0]["rate"]),
+                times(r["cpu_ms_per_1000"], limit[0]["cpu_ms_per_1000"])))
 
 
 def print_old(rows):
@@ -713,9 +722,9 @@ def print_old(rows):
     for r in rows:
         base = by_name.get(r["model"][:-len(" (old)")]) if r["model"].endswith(" (old)") else None
         if base is not None:
-            lines.append("  %-22s CPU per connection %.2f times the old build's, rate %.2f times" % (
-                base["model"], base["cpu_ms_per_1000"] / r["cpu_ms_per_1000"],
-                base["rate"] / r["rate"]))
+            lines.append("  %-22s CPU per connection %s times the old build's, rate %s times" % (
+                base["model"], times(base["cpu_ms_per_1000"], r["cpu_ms_per_1000"]),
+                times(base["rate"], r["rate"])))
     if lines:
         print()
         print("Medians of the same rounds, side by side:")
@@ -1053,6 +1062,11 @@ def print_all(result, args):
     print("compare-models: " + describe_machine(result["machine"]))
     print("load: " + describe_load(args, "bench"))
     print("\n".join(noise_lines(result["noise"])))
+    empty = sum(p["empty_rounds"] for r in rows for p in r["sweep"])
+    if empty:
+        print("%d point%s of a round made no connection at all (loadcli's children did not run "
+              "in time) and %s left out of the medians." % (
+                  empty, "" if empty == 1 else "s", "is" if empty == 1 else "are"))
     print_table("Server -s bench at %d clients, best first; medians (min-max) of %s:" % (
         args.clients, rounds(args.repeat)), rows, args)
     print_old(rows)

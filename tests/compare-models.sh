@@ -141,7 +141,7 @@ for model in "evd -e epoll" "evd -e epoll (old)" iterd "iterd (old)"; do
 done
 ! grep -q "^forkd\|^evd -e poll\|^preforkd\|held open" "$T/beside" ||
     fail "rows not asked for, or a hold: $(cat "$T/beside")"
-grep -q "^  iterd  *CPU per connection [0-9.]* times the old build's" "$T/beside" ||
+grep -q "^  iterd  *CPU per connection [-0-9.]* times the old build's" "$T/beside" ||
     fail "no side-by-side lines: $(cat "$T/beside")"
 folder=$(sed -n 's|^wrote \(compare-models-[0-9]\{8\}-[0-9]\{6\}\)/: .*|\1|p' "$T/beside")
 [ -n "$folder" ] && [ -s "$T/here/$folder/results.json" ] ||
