@@ -148,9 +148,10 @@ def settled_cpu_s(pid):
 def listener(port):
     """(waiting, established) at 127.0.0.1:port: the connections that wait
     in the listen queue, and every established connection whose server end
-    is there, queued or accepted (/proc/net/tcp)."""
+    is there, queued or accepted (/proc/net/tcp).  waiting is None when
+    the listener was not listed: the file is read while it changes."""
     local = "0100007F:%04X" % port
-    waiting = established = 0
+    waiting, established = None, 0
     with open("/proc/net/tcp") as f:
         next(f)
         for line in f:
@@ -158,7 +159,7 @@ def listener(port):
             if field[1] != local:
                 continue
             if field[3] == "0A":    # one listener, or one a child (reuseport)
-                waiting += int(field[4].split(":")[1], 16)
+                waiting = (waiting or 0) + int(field[4].split(":")[1], 16)
             elif field[3] == "01":
                 established += 1
     return waiting, established
@@ -285,6 +286,9 @@ class Server:
         took, since = -1, time.time()
         while time.time() < deadline:
             waiting, established = listener(self.port)
+            if waiting is None:
+                time.sleep(0.05)
+                continue
             # /proc/net/tcp is read while it changes, and may list a
             # connection twice: no more than were opened, and twice so.
             taken = min(established - waiting, len(self.held))
