@@ -184,6 +184,11 @@ child_follows(const struct run *r)
 #ifdef PR_SET_PDEATHSIG
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
+#ifdef PR_SET_TIMERSLACK
+	/* With -R, wake at the due time, not up to 50 us after (the default). */
+	if (opts.rate > 0)
+		prctl(PR_SET_TIMERSLACK, 1UL);
+#endif
 	if (getppid() != r->parent)
 		_exit(1);
 	for (i = 0; i < NSTOP_SIGNALS; i++)
@@ -616,9 +621,9 @@ signal_children(int sig)
 /*
  * Wait for every child, showing progress on a terminal.  A stop signal or
  * an unexpected reply ends the run now: the children are told to stop
- * (again at every tick, lest one was about to block).  A child still there
- * two seconds after the deadline is killed.  Returns how many did not
- * exit 0.
+ * (again at every tick, shorter then, lest one was about to block).  A
+ * child still there two seconds after the deadline is killed.  Returns
+ * how many did not exit 0.
  */
 static int
 wait_children(const struct tally *t, long long deadline_us, long long start_us)
@@ -634,8 +639,10 @@ wait_children(const struct tally *t, long long deadline_us, long long start_us)
 	while (left > 0) {
 		if ((stopped_by || told_to_stop) && deadline_us > io_now_us())
 			deadline_us = io_now_us();	/* stop now, or be killed in 2 s */
-		if (stopped_by || told_to_stop)
+		if (stopped_by || told_to_stop) {
 			signal_children(SIGUSR1);
+			tick.tv_nsec = 10 * 1000 * 1000;
+		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			for (k = 0; k < opts.children; k++)
 				if (pids[k] == pid)

@@ -293,6 +293,10 @@ expect_usage "loadcli: -t 0: too small (0.001 to 86400)" loadcli -t 0
 expect_usage "loadcli: -t 1e3: not a number of seconds (0.001 to 86400)" loadcli -t 1e3
 expect_usage "loadcli: -D 0.0000001: finer than a microsecond (0.001 to 86400)" loadcli -D 0.0000001
 expect_usage "loadcli: -D 86401: too large (0.001 to 86400)" loadcli -D 86401
+expect_usage "loadcli: -R 0: too small (1 to 10000000)" loadcli -R 0
+expect_usage "loadcli: -R 1.5: not a number (1 to 10000000)" loadcli -R 1.5
+expect_usage "loadcli: -k 0: too small (1 to 1000000)" loadcli -k 0
+expect_usage "loadcli: -k x: not a number (1 to 1000000)" loadcli -k x
 expect_usage "loadcli: bad address '70000': port out of range" loadcli 70000
 expect_usage "loadcli: too many operands: '127.0.0.1:2'" loadcli 127.0.0.1:1 127.0.0.1:2
 expect_usage "loadcli: unknown option '-x'" loadcli -x
