@@ -123,8 +123,8 @@ reply_fits(const struct exchange *x, size_t n, size_t got)
 
 /*
  * Whether what x->seen holds so far may still turn out to be the bench
- * request sent back, as an echo server does: it is got's first bytes, a
- * part of the request, and the rest may yet come.
+ * request sent back, as an echo server does: it is the first bytes of the
+ * reply (got is 0), the start of the request, and the rest may yet come.
  */
 static int
 may_be_echo(const struct exchange *x, size_t got)
