@@ -1,11 +1,16 @@
 /*
  * loadcli: the load client of UNIX Network Programming, chapter 30.  It
- * forks -c children; each opens -n connections one after another and makes
- * one request on each: bench sends "-b\n" and reads exactly -b bytes, echo
- * sends -b bytes and checks they come back.  The parent merges what the
- * children counted (a latency histogram each, in shared memory) and reports
- * connections, errors by kind, the rate, latency percentiles and its own
- * CPU time, so that a reader can see when the client is the limit.
+ * forks -c children; each opens connections one after another (-n of them,
+ * or for -D seconds) and makes -k requests on each (clients/exchange.c).
+ * In a closed loop, the book's, a child starts a connection when the last
+ * is over; with -R, an open loop, connections are due at a fixed rate
+ * whatever the server does, and each one's latency counts from when it was
+ * due, so that a stalled server shows (the coordinated omission that wrk2
+ * corrects).  The parent merges what the children counted (a latency
+ * histogram each, in shared memory) and reports connections, errors by
+ * kind, the rate, latency percentiles, the mean, and its own CPU time, so
+ * that a reader can see when the client is the limit.  The first reply
+ * the protocol does not allow ends the run: a mismatch does not come right.
  */
 #define _DEFAULT_SOURCE		/* MAP_ANONYMOUS */
 #include <sys/types.h>
@@ -20,7 +25,6 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -30,13 +34,17 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "escape.h"
+#include "exchange.h"
 #include "hist.h"
+#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "opt.h"
 
 #define LOADCLI_BYTES		64	/* -b */
 #define LOADCLI_CHILDREN	1	/* -c */
+#define LOADCLI_REQUESTS	1	/* -k */
 #define LOADCLI_CONNECTIONS	1000	/* -n */
 #define LOADCLI_SECONDS		60	/* -T, after -D if given */
 #define LOADCLI_TIMEOUT		5	/* -t */
@@ -50,10 +58,14 @@ static const struct opt_doc options[] = {
 	{ 'D', "seconds", "make connections for this long, a decimal, instead "
 	    "of -n each (default: none)" },
 	{ 'j', NULL, "print the report as one line of JSON" },
+	{ 'k', "requests", "requests on each connection (default: "
+	    OPT_STR(LOADCLI_REQUESTS) ")" },
 	{ 'm', "bench|echo", "the kind of request (default: bench)" },
 	{ 'n', "connections", "connections each child makes (default: "
 	    OPT_STR(LOADCLI_CONNECTIONS) ")" },
 	{ 'q', NULL, "quiet: no progress line" },
+	{ 'R', "rate", "open loop: start this many connections a second in "
+	    "all, whatever the server does (default: none, a closed loop)" },
 	{ 't', "seconds", "give up on a connection after this long (default: "
 	    OPT_STR(LOADCLI_TIMEOUT) "; a decimal, such as 0.5)" },
 	{ 'T', "seconds", "bound the whole run (default: "
@@ -71,39 +83,66 @@ static const struct opt_prog loadcli = {
 	.more = ADDR_HELP_CLIENT,
 };
 
-/* How a connection ended. */
-enum outcome { OK, REFUSED, RESET, TIMED_OUT, SHORT_REPLY, WRONG_BYTES, OTHER, NOUTCOMES };
 static const char *const outcome_name[NOUTCOMES] = {
-	"ok", "refused", "reset", "timed out", "short reply", "wrong bytes", "other"
+	"ok", "refused", "reset", "timed out", "short reply",
+	"unexpected reply", "other"
 };
 static const char *const outcome_key[NOUTCOMES] = {
-	"ok", "refused", "reset", "timed_out", "short_reply", "wrong_bytes", "other"
+	"ok", "refused", "reset", "timed_out", "short_reply",
+	"unexpected_reply", "other"
 };
 
 /* What a child counts, in shared memory; the parent merges them. */
 struct tally {
 	atomic_ullong	made;			/* connections tried, for progress */
 	unsigned long long outcomes[NOUTCOMES];
-	struct hist	latency;		/* of every connection, in us */
+	unsigned long long requests;		/* answered in full */
+	struct hist	latency;		/* of those that succeeded, in us */
 	long long	end_us;			/* when the child finished */
 	int		other_errno;		/* the first "other" error */
+	long long	unexpected_us;		/* when the first unexpected reply came */
+	struct unexpected unexpected;		/* what it held */
+};
+
+/* The memory the parent shares with its children. */
+struct shared {
+	long long	epoch_us;	/* the start, once every child is forked */
+	struct tally	t[];		/* one a child */
+};
+
+/* A run: what main sets up, and every child starts from. */
+struct run {
+	struct addrinfo	*ai;
+	char		*req;		/* the request, the same on every connection */
+	size_t		reqlen;
+	struct shared	*sh;
+	size_t		shsize;
+	long long	start_us;	/* just before the first fork */
+	long long	deadline_us;	/* -T */
+	int		gate[2];	/* a pipe: closed, it lets the children start */
+	pid_t		parent;
 };
 
 static struct {
 	int		family;
 	int		json, quiet;
-	long long	children, connections, bytes, seconds;
+	long long	children, connections, bytes, seconds, requests, rate;
 	long long	timeout_us;		/* -t */
 	long long	duration_us;		/* -D, or 0: -n connections */
 	int		echo;			/* -m echo, else bench */
 	const char	*spec;
 } opts = { AF_UNSPEC, 0, 0, LOADCLI_CHILDREN, LOADCLI_CONNECTIONS, LOADCLI_BYTES,
-    LOADCLI_SECONDS, LOADCLI_TIMEOUT * 1000000LL, 0, 0, "9877" };
+    LOADCLI_SECONDS, LOADCLI_REQUESTS, 0, LOADCLI_TIMEOUT * 1000000LL, 0, 0,
+    "9877" };
 
 static volatile sig_atomic_t expired;	/* the -T deadline has passed */
 static volatile sig_atomic_t stopped_by;	/* the parent: SIGTERM, SIGINT, SIGHUP */
+/*
+ * SIGUSR1: in the parent, a child met an unexpected reply and the run ends;
+ * in a child, the parent says to stop now.
+ */
+static volatile sig_atomic_t told_to_stop;
 static pid_t *pids;			/* the children not yet reaped */
-static long long run_end_us;		/* with -D, when no more are started */
 
 /* The signals that end a run early, in the parent; in a child, as they were. */
 static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
@@ -122,234 +161,11 @@ on_stop(int sig)
 	stopped_by = sig;
 }
 
-static long long
-now_us(void)
+static void
+on_usr1(int sig)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* The errno of the last connection that ended as "other", for the report. */
-static int other_errno;
-
-/*
- * What an errno from a call on the socket says about the connection.  A
- * timeout of -t shows as EAGAIN from a read (SO_RCVTIMEO) and as
- * EINPROGRESS from connect (SO_SNDTIMEO, on Linux).
- */
-static enum outcome
-outcome_of(int e)
-{
-	if (expired || e == ETIMEDOUT || e == EINTR || e == EAGAIN ||
-	    e == EWOULDBLOCK || e == EINPROGRESS)
-		return TIMED_OUT;
-	if (e == ECONNREFUSED)
-		return REFUSED;
-	/* A socket that was connected and no longer is was reset under us. */
-	if (e == ECONNRESET || e == EPIPE || e == ENOTCONN)
-		return RESET;
-	other_errno = e;
-	return OTHER;
-}
-
-/* One connection in progress: its socket, and when it must be done by. */
-struct conn {
-	int		fd;
-	long long	deadline_us;	/* -t after it was started */
-	long long	timeo_at_us;	/* when SO_RCVTIMEO was last set, or 0 */
-};
-
-/*
- * Set the timeout option of c's socket (SO_RCVTIMEO, SO_SNDTIMEO) to the
- * time c has left.  Returns 0, or -1 with errno ETIMEDOUT when it has none.
- */
-static int
-conn_timeout(struct conn *c, int option)
-{
-	long long now = now_us(), left = c->deadline_us - now;
-	struct timeval tv;
-
-	if (left <= 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	tv.tv_sec = (time_t)(left / 1000000);
-	tv.tv_usec = (suseconds_t)(left % 1000000);
-	if (setsockopt(c->fd, SOL_SOCKET, option, &tv, sizeof tv) == -1)
-		return -1;
-	if (option == SO_RCVTIMEO)
-		c->timeo_at_us = now;
-	return 0;
-}
-
-/*
- * read(2) that gives up at c's deadline, with ETIMEDOUT.  A blocking read
- * under SO_RCVTIMEO costs no poll(2) before it: the timeout is set before
- * the first read, and again only once more than a millisecond has gone
- * since, so a read may end that much after the deadline.
- */
-static ssize_t
-conn_read(struct conn *c, void *buf, size_t size)
-{
-	ssize_t n;
-
-	if ((c->timeo_at_us == 0 || now_us() - c->timeo_at_us > 1000) &&
-	    conn_timeout(c, SO_RCVTIMEO) == -1)
-		return -1;
-	if ((n = read(c->fd, buf, size)) == -1 &&
-	    (errno == EAGAIN || errno == EWOULDBLOCK))
-		errno = ETIMEDOUT;
-	return n;
-}
-
-/* The milliseconds c has left, rounded up, for poll(2); 0 when none. */
-static int
-conn_poll_ms(const struct conn *c)
-{
-	long long left = c->deadline_us - now_us();
-
-	return left > 0 ? (int)((left + 999) / 1000) : 0;
-}
-
-/* Add n bytes of reply to *got; -1 past -b, or unlike the echo of want. */
-static int
-take_reply(const char *buf, size_t n, size_t *got, const char *want)
-{
-	if (*got + n > (size_t)opts.bytes ||
-	    (want != NULL && memcmp(buf, want + *got, n) != 0))
-		return -1;
-	*got += n;
-	return 0;
-}
-
-/*
- * Send the request, then half-close.  A request larger than the socket
- * buffers (a big echo) is sent as poll allows, taking the reply as it comes
- * meanwhile: written in one go, it would wait for a server that waits for
- * us to read.  OK means the request went out and the reply is to be read.
- */
-static enum outcome
-send_request(struct conn *c, const char *req, size_t reqlen, char *buf,
-    size_t size, size_t *got, const char *want)
-{
-	struct pollfd pfd = { .fd = c->fd, .events = POLLIN | POLLOUT };
-	size_t sent = 0;
-	ssize_t n;
-	int ready;
-
-	for (;;) {
-		n = send(c->fd, req + sent, reqlen - sent, MSG_DONTWAIT);
-		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return outcome_of(errno);
-		if (n > 0 && (sent += (size_t)n) == reqlen)
-			return shutdown(c->fd, SHUT_WR) == -1 ? outcome_of(errno) : OK;
-		if ((ready = poll(&pfd, 1, conn_poll_ms(c))) == -1)
-			return outcome_of(errno);
-		if (ready == 0)
-			return TIMED_OUT;
-		if ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) == 0)
-			continue;
-		n = recv(c->fd, buf, size, MSG_DONTWAIT);
-		if (n == 0)
-			return SHORT_REPLY;	/* closed before it took the request */
-		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return outcome_of(errno);
-		if (n > 0 && take_reply(buf, (size_t)n, got, want) == -1)
-			return WRONG_BYTES;
-	}
-}
-
-/* Read the rest of the reply, until the server closes. */
-static enum outcome
-read_reply(struct conn *c, char *buf, size_t size, size_t got, const char *want)
-{
-	ssize_t n;
-
-	while ((n = conn_read(c, buf, size)) > 0)
-		if (take_reply(buf, (size_t)n, &got, want) == -1)
-			return WRONG_BYTES;
-	if (n == -1)
-		return outcome_of(errno);
-	return got < (size_t)opts.bytes ? SHORT_REPLY : OK;
-}
-
-/*
- * bench, as UNP's client does it: write "-b\n", read -b bytes, close.
- * The read that brings the last byte asks for one more, so that a reply
- * longer than asked is seen when it comes with the rest.
- */
-static enum outcome
-bench_exchange(struct conn *c, const char *req, size_t reqlen, char *buf,
-    size_t size)
-{
-	size_t got = 0, want = (size_t)opts.bytes;
-	ssize_t n;
-
-	/* A line of a few bytes: one write takes it, or the connection failed. */
-	if ((n = write(c->fd, req, reqlen)) != (ssize_t)reqlen)
-		return outcome_of(n == -1 ? errno : EPIPE);
-	while (got <= want) {
-		n = conn_read(c, buf, size);
-		if (n == -1)
-			return outcome_of(errno);
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got == want)
-			return OK;
-	}
-	return got < want ? SHORT_REPLY : WRONG_BYTES;
-}
-
-/*
- * One connection, started at start_us: connect, then the exchange of the
- * mode, all within -t.  echo sends the payload, half-closes and reads the
- * echo to the end, checking each byte: the half-close also lets the server
- * close first.  SO_SNDTIMEO bounds connect(2) (on Linux) and the writes.
- */
-static enum outcome
-one_connection(const struct addrinfo *ai, long long start_us, const char *req,
-    size_t reqlen, char *buf, size_t size)
-{
-	struct conn c = { -1, start_us + opts.timeout_us, 0 };
-	enum outcome o;
-	size_t got = 0;
-
-	c.fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c.fd == -1)
-		return outcome_of(errno);
-	if (conn_timeout(&c, SO_SNDTIMEO) == -1 ||
-	    connect(c.fd, ai->ai_addr, ai->ai_addrlen) == -1)
-		o = outcome_of(errno);
-	else if (!opts.echo)
-		o = bench_exchange(&c, req, reqlen, buf, size);
-	else if ((o = send_request(&c, req, reqlen, buf, size, &got, req)) == OK)
-		o = read_reply(&c, buf, size, got, req);
-	close(c.fd);
-	return o;
-}
-
-/* The request: for echo, -b bytes of a pattern; for bench, "-b\n". */
-static char *
-make_request(size_t *len)
-{
-	char *req;
-	long long i;
-
-	if (!opts.echo) {
-		req = malloc(32);
-		if (req != NULL)
-			*len = (size_t)snprintf(req, 32, "%lld\n", opts.bytes);
-		return req;
-	}
-	if ((req = malloc((size_t)opts.bytes)) == NULL)
-		return NULL;
-	for (i = 0; i < opts.bytes; i++)
-		req[i] = (char)('!' + (i * 7 + i / 95) % 94);
-	*len = (size_t)opts.bytes;
-	return req;
+	(void)sig;
+	told_to_stop = 1;
 }
 
 /*
@@ -357,94 +173,195 @@ make_request(size_t *len)
  * kernel sends SIGKILL when the parent dies; elsewhere the child looks
  * before each connection.  A parent that died before this ran is seen at
  * once.  The stop signals take their default action again: a SIGINT to
- * the whole group (^C) ends the children at once.
+ * the whole group (^C) ends the children at once.  The write end of the
+ * gate is the parent's alone.
  */
 static void
-child_follows(pid_t parent)
+child_follows(const struct run *r)
 {
 	size_t i;
 
 #ifdef PR_SET_PDEATHSIG
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
-	if (getppid() != parent)
+#ifdef PR_SET_TIMERSLACK
+	/* With -R, wake at the due time, not up to 50 us after (the default). */
+	if (opts.rate > 0)
+		prctl(PR_SET_TIMERSLACK, 1UL);
+#endif
+	if (getppid() != r->parent)
 		_exit(1);
 	for (i = 0; i < NSTOP_SIGNALS; i++)
 		signal(stop_signals[i], SIG_DFL);
-}
-
-/* Whether a child that has made made connections makes another. */
-static int
-more_to_make(long long made)
-{
-	if (opts.duration_us > 0)
-		return now_us() < run_end_us;
-	return made < opts.connections;
+	close(r->gate[1]);
 }
 
 /*
- * A child: -n connections, or connections until the end of -D, each
- * counted in t, until done or out of time.
+ * Whether the parent of a child has gone.  On Linux the kernel kills the
+ * child then, and the hot path is spared a getppid(2) a connection.
+ */
+static int
+orphaned(const struct run *r)
+{
+#ifdef PR_SET_PDEATHSIG
+	(void)r;
+	return 0;
+#else
+	return getppid() != r->parent;
+#endif
+}
+
+/*
+ * SIGALRM at the deadline, and every 100 ms after it: a signal that lands
+ * just before a blocking call would not interrupt that call.
  */
 static void
-child_main(const struct addrinfo *ai, const char *req, size_t reqlen,
-    struct tally *t, long long deadline_us, pid_t parent)
+arm_deadline(long long deadline_us)
 {
-	/*
-	 * SIGALRM at the deadline, and every 100 ms after it: a signal that
-	 * lands just before a blocking call would not interrupt that call.
-	 */
 	struct itimerval left = { { 0, 100 * 1000 }, { 0, 0 } };
-	size_t size = 65536;
-	long long i, start, us;
-	char *buf = malloc(size);
-	enum outcome o;
+	long long us = deadline_us - io_now_us();
 
-	child_follows(parent);
-	if (buf == NULL) {
-		log_error("child: %s", strerror(errno));
-		_exit(1);
-	}
-	us = deadline_us - now_us();
 	left.it_value.tv_sec = us > 0 ? us / 1000000 : 0;
 	left.it_value.tv_usec = us > 0 ? us % 1000000 : 1;
 	setitimer(ITIMER_REAL, &left, NULL);
-	for (i = 0; more_to_make(i) && !expired && getppid() == parent; i++) {
-		start = now_us();
-		o = one_connection(ai, start, req, reqlen, buf, size);
-		us = now_us() - start;
-		t->outcomes[o]++;
-		if (o == OTHER && t->other_errno == 0)
-			t->other_errno = other_errno;
+}
+
+/* Wait until the parent closes the gate, every child forked; the epoch. */
+static long long
+wait_for_start(const struct run *r)
+{
+	char c;
+
+	while (read(r->gate[0], &c, 1) == -1 && errno == EINTR && !expired &&
+	    !told_to_stop)
+		;
+	close(r->gate[0]);
+	return r->sh->epoch_us;
+}
+
+/*
+ * When connection i of child k is due: now in a closed loop; with -R, on
+ * the child's schedule of -R / -c a second from the epoch, the children's
+ * schedules offset so that their starts are spread evenly.
+ */
+static long long
+due_us(long long k, long long i, long long epoch_us)
+{
+	if (opts.rate == 0)
+		return io_now_us();
+	return epoch_us + (long long)((double)(k + i * opts.children) * 1e6 /
+	    (double)opts.rate);
+}
+
+/*
+ * Sleep until due_us, on the monotonic clock, to the due time itself, not
+ * for an interval, so that lateness does not add up.  Returns 0, or -1
+ * when a signal (the deadline, a stop) cut it short.
+ */
+static int
+sleep_until(long long due_us)
+{
+	struct timespec ts = { (time_t)(due_us / 1000000),
+	    (long)(due_us % 1000000) * 1000 };
+
+	return clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == 0 ?
+	    0 : -1;
+}
+
+/* Count in t a connection that ended as o, us after it was due. */
+static void
+tally_add(struct tally *t, const struct exchange *x, enum outcome o,
+    long long us)
+{
+	t->outcomes[o]++;
+	t->requests += (unsigned long long)x->answered;
+	if (o == OK)
 		hist_add(&t->latency, (unsigned long long)us);
-		atomic_fetch_add_explicit(&t->made, 1, memory_order_relaxed);
+	if (o == OTHER && t->other_errno == 0)
+		t->other_errno = x->other_errno;
+	if (o == UNEXPECTED && t->unexpected_us == 0) {
+		t->unexpected_us = io_now_us();
+		t->unexpected = x->seen;
 	}
-	t->end_us = now_us();
-	free(buf);
+	atomic_fetch_add_explicit(&t->made, 1, memory_order_relaxed);
+}
+
+/*
+ * Child k: connections one after another, each counted in its tally,
+ * until -n are made or -D is over, or out of time, or told to stop.  A
+ * connection a stop cut short is not counted.  An unexpected reply ends
+ * the child, and the parent is told, to end the run.
+ */
+static void
+child_main(const struct run *r, long long k)
+{
+	struct exchange x = { .ai = r->ai, .echo = opts.echo,
+	    .bytes = (size_t)opts.bytes, .requests = opts.requests,
+	    .timeout_us = opts.timeout_us, .req = r->req, .reqlen = r->reqlen,
+	    .size = 65536 };
+	struct tally *t = &r->sh->t[k];
+	long long i, epoch, end, due, start;
+	enum outcome o;
+
+	child_follows(r);
+	if ((x.buf = malloc(x.size)) == NULL) {
+		log_error("child: %s", strerror(errno));
+		_exit(1);
+	}
+	arm_deadline(r->deadline_us);
+	epoch = wait_for_start(r);
+	end = epoch + opts.duration_us;
+	for (i = 0; !expired && !told_to_stop && !orphaned(r); i++) {
+		due = due_us(k, i, epoch);
+		if (opts.duration_us > 0 ? due >= end : i >= opts.connections)
+			break;
+		/* Late, a child does not sleep: it starts at once. */
+		start = opts.rate > 0 ? io_now_us() : due;
+		if (due > start && sleep_until(due) == -1)
+			break;
+		o = exchange_run(&x, due > start ? due : start);
+		if (told_to_stop && o != OK)
+			break;
+		tally_add(t, &x, o, io_now_us() - due);
+		if (o == UNEXPECTED) {
+			kill(r->parent, SIGUSR1);
+			break;
+		}
+	}
+	t->end_us = io_now_us();
+	free(x.buf);
 	_exit(0);
 }
 
 /* The whole run, merged. */
 struct totals {
 	unsigned long long outcomes[NOUTCOMES];
+	unsigned long long requests;
 	struct hist	latency;
 	unsigned long long made, errors, not_made;
 	double		elapsed, user, sys;
 	int		other_errno;
+	const struct unexpected *unexpected;	/* the first, or NULL */
 };
 
 static void
 merge(const struct tally *t, long long n, struct totals *sum)
 {
-	long long k;
+	long long k, first_us = 0;
 	int i;
 
 	for (k = 0; k < n; k++) {
 		for (i = 0; i < NOUTCOMES; i++)
 			sum->outcomes[i] += t[k].outcomes[i];
+		sum->requests += t[k].requests;
 		hist_merge(&sum->latency, &t[k].latency);
 		if (sum->other_errno == 0)
 			sum->other_errno = t[k].other_errno;
+		if (t[k].unexpected_us != 0 &&
+		    (first_us == 0 || t[k].unexpected_us < first_us)) {
+			first_us = t[k].unexpected_us;
+			sum->unexpected = &t[k].unexpected;
+		}
 	}
 	for (i = 0; i < NOUTCOMES; i++)
 		sum->made += sum->outcomes[i];
@@ -461,21 +378,64 @@ percentile_ms(const struct totals *sum, double p)
 	return hist_find_percentile(&sum->latency, p) / 1000.0;
 }
 
+/* A rate: n in the elapsed time of the run. */
+static double
+per_second(const struct totals *sum, unsigned long long n)
+{
+	return sum->elapsed > 0 ? (double)n / sum->elapsed : 0.0;
+}
+
+/* The first bytes of the unexpected reply u, escaped, to show in quotes. */
+static char *
+unexpected_text(const struct unexpected *u, char *buf, size_t size)
+{
+	escape_ascii(buf, size, u->bytes, u->len);
+	return buf;
+}
+
+/* What is wrong with the unexpected reply u, in a few words. */
 static void
-report_text(const struct totals *sum, const char *where)
+unexpected_why(const struct unexpected *u, char *buf, size_t size)
+{
+	if (u->echoed)
+		snprintf(buf, size, "the request itself: an echo server? "
+		    "try -m echo");
+	else if (u->offset >= (unsigned long long)opts.bytes)
+		snprintf(buf, size, "byte %llu is past the %lld %s", u->offset,
+		    opts.bytes, opts.echo ? "sent" : "asked for");
+	else if (opts.echo)
+		snprintf(buf, size, "byte %llu differs from the one sent",
+		    u->offset);
+	else
+		snprintf(buf, size, "byte %llu is not 0: not a bench reply",
+		    u->offset);
+}
+
+/* The first line of the report: the address and the load asked for. */
+static void
+report_load(const char *where)
 {
 	char duration[32];
+
+	printf("loadcli: %s, %lld children ", where, opts.children);
+	if (opts.duration_us > 0)
+		printf("for %s s", opt_format_seconds(opts.duration_us, duration,
+		    sizeof duration));
+	else
+		printf("x %lld connections", opts.connections);
+	printf(", %s %lld bytes", opts.echo ? "echo" : "bench", opts.bytes);
+	if (opts.requests > 1)
+		printf(", %lld requests each", opts.requests);
+	printf("\n");
+}
+
+/* The counts, and the errors by kind; the unexpected reply, if one came. */
+static void
+report_errors(const struct totals *sum)
+{
+	char text[ESCAPE_SIZE(EXCHANGE_FIRST)], why[128];
 	int i;
 
-	if (opts.duration_us > 0)
-		printf("loadcli: %s, %lld children for %s s, %s %lld bytes\n",
-		    where, opts.children, opt_format_seconds(opts.duration_us,
-		    duration, sizeof duration), opts.echo ? "echo" : "bench",
-		    opts.bytes);
-	else
-		printf("loadcli: %s, %lld children x %lld connections, %s %lld "
-		    "bytes\n", where, opts.children, opts.connections,
-		    opts.echo ? "echo" : "bench", opts.bytes);
 	printf("connections  %llu, %llu failed", sum->made, sum->errors);
 	if (sum->not_made > 0)
 		printf(", %llu not made", sum->not_made);
@@ -489,23 +449,105 @@ report_text(const struct totals *sum, const char *where)
 			printf(" (other: %s)", strerror(sum->other_errno));
 		printf("\n");
 	}
+	if (sum->unexpected != NULL) {
+		unexpected_why(sum->unexpected, why, sizeof why);
+		printf("unexpected   first bytes \"%s\" (%s)\n", unexpected_text(
+		    sum->unexpected, text, sizeof text), why);
+	}
+}
+
+/* The latency of the connections that succeeded: one fact a line. */
+static void
+report_latency(const struct totals *sum)
+{
+	if (sum->latency.n == 0) {
+		printf("latency      none: no connection succeeded\n");
+		return;
+	}
+	printf("latency      p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, "
+	    "p99.9 %.3f ms, max %.3f ms\n", percentile_ms(sum, 0.50),
+	    percentile_ms(sum, 0.90), percentile_ms(sum, 0.99),
+	    percentile_ms(sum, 0.999), (double)sum->latency.max / 1000.0);
+	printf("             mean %.3f ms, sd %.3f ms\n",
+	    hist_mean(&sum->latency) / 1000.0,
+	    hist_stddev(&sum->latency) / 1000.0);
+}
+
+static void
+report_text(const struct totals *sum, const char *where)
+{
+	report_load(where);
+	report_errors(sum);
 	printf("elapsed      %.3f s\n", sum->elapsed);
-	printf("rate         %.1f connections/s\n",
-	    sum->elapsed > 0 ? (double)sum->made / sum->elapsed : 0.0);
-	printf("latency      p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-	    percentile_ms(sum, 0.50), percentile_ms(sum, 0.90),
-	    percentile_ms(sum, 0.99), (double)sum->latency.max / 1000.0);
+	printf("rate         %.1f connections/s", per_second(sum, sum->made));
+	if (opts.rate > 0)
+		printf(" (asked %lld)", opts.rate);
+	printf("\n");
+	if (opts.requests > 1)
+		printf("requests     %.1f requests/s (%lld a connection)\n",
+		    per_second(sum, sum->requests), opts.requests);
+	report_latency(sum);
 	printf("client cpu   %.2f s user, %.2f s system, %.2f of a CPU\n",
 	    sum->user, sum->sys, sum->elapsed > 0 ?
 	    (sum->user + sum->sys) / sum->elapsed : 0.0);
 }
 
+/* s as a JSON string, quoted; s is what escape_ascii made: ASCII alone. */
+static void
+json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+/* "latency_ms": the figures of report_latency, null when none succeeded. */
+static void
+json_latency(const struct totals *sum)
+{
+	const struct hist *h = &sum->latency;
+
+	if (h->n == 0) {
+		printf("\"latency_ms\": {\"p50\": null, \"p90\": null, "
+		    "\"p99\": null, \"p99_9\": null, \"max\": null, "
+		    "\"mean\": null, \"stddev\": null}");
+		return;
+	}
+	printf("\"latency_ms\": {\"p50\": %.4f, \"p90\": %.4f, \"p99\": %.4f, "
+	    "\"p99_9\": %.4f, \"max\": %.4f, \"mean\": %.4f, \"stddev\": %.4f}",
+	    percentile_ms(sum, 0.50), percentile_ms(sum, 0.90),
+	    percentile_ms(sum, 0.99), percentile_ms(sum, 0.999),
+	    (double)h->max / 1000.0, hist_mean(h) / 1000.0,
+	    hist_stddev(h) / 1000.0);
+}
+
+/* "unexpected": how many, and the first one's bytes, as the text has them. */
+static void
+json_unexpected(const struct totals *sum)
+{
+	char text[ESCAPE_SIZE(EXCHANGE_FIRST)];
+	const struct unexpected *u = sum->unexpected;
+
+	printf("\"unexpected\": {\"count\": %llu, \"first_bytes\": ",
+	    sum->outcomes[UNEXPECTED]);
+	if (u == NULL) {
+		printf("null, \"offset\": null, \"echo\": false}");
+		return;
+	}
+	json_string(unexpected_text(u, text, sizeof text));
+	printf(", \"offset\": %llu, \"echo\": %s}", u->offset,
+	    u->echoed ? "true" : "false");
+}
+
 static void
 report_json(const struct totals *sum, const char *where)
 {
-	int i;
-
 	char duration[32], timeout[32];
+	int i;
 
 	printf("{\"address\": \"%s\", \"mode\": \"%s\", \"bytes\": %lld, "
 	    "\"children\": %lld, ", where, opts.echo ? "echo" : "bench",
@@ -516,19 +558,25 @@ report_json(const struct totals *sum, const char *where)
 	else
 		printf("\"connections_per_child\": %lld, \"duration_s\": null, ",
 		    opts.connections);
-	printf("\"timeout_s\": %s, \"connections\": %llu, \"failed\": %llu, "
-	    "\"not_made\": %llu, \"errors\": {",
-	    opt_format_seconds(opts.timeout_us, timeout, sizeof timeout),
-	    sum->made, sum->errors, sum->not_made);
+	printf("\"requests_per_connection\": %lld, \"timeout_s\": %s, ",
+	    opts.requests, opt_format_seconds(opts.timeout_us, timeout,
+	    sizeof timeout));
+	printf("\"connections\": %llu, \"failed\": %llu, \"not_made\": %llu, "
+	    "\"errors\": {", sum->made, sum->errors, sum->not_made);
 	for (i = 1; i < NOUTCOMES; i++)
 		printf("%s\"%s\": %llu", i > 1 ? ", " : "", outcome_key[i],
 		    sum->outcomes[i]);
-	printf("}, \"elapsed_s\": %.6f, \"rate\": %.3f, \"latency_ms\": "
-	    "{\"p50\": %.4f, \"p90\": %.4f, \"p99\": %.4f, \"max\": %.4f}, "
-	    "\"client_cpu_s\": {\"user\": %.4f, \"system\": %.4f}}\n",
-	    sum->elapsed, sum->elapsed > 0 ? (double)sum->made / sum->elapsed : 0.0,
-	    percentile_ms(sum, 0.50), percentile_ms(sum, 0.90),
-	    percentile_ms(sum, 0.99), (double)sum->latency.max / 1000.0,
+	printf("}, ");
+	json_unexpected(sum);
+	printf(", \"elapsed_s\": %.6f, \"rate\": %.3f, \"rate_asked\": ",
+	    sum->elapsed, per_second(sum, sum->made));
+	if (opts.rate > 0)
+		printf("%lld, ", opts.rate);
+	else
+		printf("null, ");
+	printf("\"request_rate\": %.3f, ", per_second(sum, sum->requests));
+	json_latency(sum);
+	printf(", \"client_cpu_s\": {\"user\": %.4f, \"system\": %.4f}}\n",
 	    sum->user, sum->sys);
 }
 
@@ -544,10 +592,38 @@ made_so_far(const struct tally *t, long long n)
 	return made;
 }
 
+/* The progress line, on a terminal: what is made, how long it has taken. */
+static void
+show_progress(const struct tally *t, long long start_us)
+{
+	double took = (io_now_us() - start_us) / 1e6;
+
+	if (opts.duration_us > 0)
+		fprintf(stderr, "\rloadcli: %llu connections, %.1f of %.1f s",
+		    made_so_far(t, opts.children), took, opts.duration_us / 1e6);
+	else
+		fprintf(stderr, "\rloadcli: %llu of %lld connections, %.1f s",
+		    made_so_far(t, opts.children), opts.children *
+		    opts.connections, took);
+}
+
+/* Send sig to every child not yet reaped. */
+static void
+signal_children(int sig)
+{
+	long long k;
+
+	for (k = 0; k < opts.children; k++)
+		if (pids[k] != 0)
+			kill(pids[k], sig);
+}
+
 /*
- * Wait for every child, showing progress on a terminal.  A child still
- * there two seconds after the deadline is killed.  Returns how many did
- * not exit 0.
+ * Wait for every child, showing progress on a terminal.  A stop signal or
+ * an unexpected reply ends the run now: the children are told to stop
+ * (again at every tick, shorter then, lest one was about to block).  A
+ * child still there two seconds after the deadline is killed.  Returns
+ * how many did not exit 0.
  */
 static int
 wait_children(const struct tally *t, long long deadline_us, long long start_us)
@@ -561,12 +637,11 @@ wait_children(const struct tally *t, long long deadline_us, long long start_us)
 	for (k = 0; k < opts.children; k++)
 		left += pids[k] != 0;	/* a fork that failed left a 0 */
 	while (left > 0) {
-		if (stopped_by && deadline_us > now_us()) {
-			/* As at the deadline: they stop now, or are killed in 2 s. */
-			deadline_us = now_us();
-			for (k = 0; k < opts.children; k++)
-				if (pids[k] != 0)
-					kill(pids[k], SIGALRM);
+		if ((stopped_by || told_to_stop) && deadline_us > io_now_us())
+			deadline_us = io_now_us();	/* stop now, or be killed in 2 s */
+		if (stopped_by || told_to_stop) {
+			signal_children(SIGUSR1);
+			tick.tv_nsec = 10 * 1000 * 1000;
 		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			for (k = 0; k < opts.children; k++)
@@ -578,18 +653,10 @@ wait_children(const struct tally *t, long long deadline_us, long long start_us)
 		}
 		if (left == 0 || (pid == -1 && errno == ECHILD))
 			break;
-		if (now_us() > deadline_us + 2000000)
-			for (k = 0; k < opts.children; k++)
-				if (pids[k] != 0)
-					kill(pids[k], SIGKILL);
-		if (progress && opts.duration_us > 0)
-			fprintf(stderr, "\rloadcli: %llu connections, %.1f of %.1f s",
-			    made_so_far(t, opts.children), (now_us() - start_us) / 1e6,
-			    opts.duration_us / 1e6);
-		else if (progress)
-			fprintf(stderr, "\rloadcli: %llu of %lld connections, %.1f s",
-			    made_so_far(t, opts.children), opts.children * opts.connections,
-			    (now_us() - start_us) / 1e6);
+		if (io_now_us() > deadline_us + 2000000)
+			signal_children(SIGKILL);
+		if (progress)
+			show_progress(t, start_us);
 		nanosleep(&tick, NULL);
 	}
 	if (progress)
@@ -603,43 +670,40 @@ usage(int found, const char *why)
 	return opt_usage(found, &loadcli, why);
 }
 
+/* A numeric option's value, bounded, into *out; -1 with why if bad. */
+static int
+number(int opt, long long min, long long max, long long *out, char *why,
+    size_t whylen)
+{
+	return opt_num(opt, optarg, min, max, out, why, whylen);
+}
+
+/* Decimal seconds, from a millisecond to a day, into *us. */
+static int
+seconds(int opt, long long *us, char *why, size_t whylen)
+{
+	return opt_seconds(opt, optarg, 1000, 86400000000LL, us, why, whylen);
+}
+
 static int
 parse_options(int argc, char **argv, char *why, size_t whylen)
 {
-	int opt;
+	int opt = OPT_END, bad = 0;
 
-	while ((opt = opt_next(argc, argv, options, why, whylen)) >= 0) {
+	while (!bad && (opt = opt_next(argc, argv, options, why, whylen)) >= 0) {
 		switch (opt) {
 		case '4': opts.family = AF_INET; break;
 		case '6': opts.family = AF_INET6; break;
 		case 'j': opts.json = 1; break;
 		case 'q': opts.quiet = 1; break;
-		case 'b':
-			if (opt_num(opt, optarg, 1, 16777216, &opts.bytes, why, whylen) == -1)
-				return OPT_BAD;
-			break;
-		case 'c':
-			if (opt_num(opt, optarg, 1, 4096, &opts.children, why, whylen) == -1)
-				return OPT_BAD;
-			break;
-		case 'n':
-			if (opt_num(opt, optarg, 1, 1000000000, &opts.connections, why, whylen) == -1)
-				return OPT_BAD;
-			break;
-		case 'T':
-			if (opt_num(opt, optarg, 1, 86400, &opts.seconds, why, whylen) == -1)
-				return OPT_BAD;
-			break;
-		case 't':
-			if (opt_seconds(opt, optarg, 1000, 86400000000LL,
-			    &opts.timeout_us, why, whylen) == -1)
-				return OPT_BAD;
-			break;
-		case 'D':
-			if (opt_seconds(opt, optarg, 1000, 86400000000LL,
-			    &opts.duration_us, why, whylen) == -1)
-				return OPT_BAD;
-			break;
+		case 'b': bad = number(opt, 1, 16777216, &opts.bytes, why, whylen); break;
+		case 'c': bad = number(opt, 1, 4096, &opts.children, why, whylen); break;
+		case 'k': bad = number(opt, 1, 1000000, &opts.requests, why, whylen); break;
+		case 'n': bad = number(opt, 1, 1000000000, &opts.connections, why, whylen); break;
+		case 'R': bad = number(opt, 1, 10000000, &opts.rate, why, whylen); break;
+		case 'T': bad = number(opt, 1, 86400, &opts.seconds, why, whylen); break;
+		case 't': bad = seconds(opt, &opts.timeout_us, why, whylen); break;
+		case 'D': bad = seconds(opt, &opts.duration_us, why, whylen); break;
 		case 'm':
 			if (strcmp(optarg, "bench") != 0 && strcmp(optarg, "echo") != 0) {
 				snprintf(why, whylen, "-m %s: not bench or echo", optarg);
@@ -649,6 +713,8 @@ parse_options(int argc, char **argv, char *why, size_t whylen)
 			break;
 		}
 	}
+	if (bad)
+		return OPT_BAD;
 	if (opt != OPT_END)
 		return opt;
 	if (opt_operands(argc, argv, 1, "the address", why, whylen) == -1)
@@ -672,49 +738,55 @@ resolve(char *why, size_t whylen, int *usage_error)
 	    SOCK_STREAM, 0, why, whylen);
 }
 
-/* Fork the children; each runs child_main and never returns. */
+/*
+ * Fork the children; each runs child_main and never returns.  Once all
+ * are forked (or one could not be), the epoch is set and the gate closed:
+ * they start together, with one clock.
+ */
 static int
-start_children(const struct addrinfo *ai, const char *req, size_t reqlen,
-    struct tally *t, long long deadline_us)
+start_children(struct run *r)
 {
-	pid_t pid, parent = getpid();
 	long long k;
+	pid_t pid;
+	int status = 0;
 
 	for (k = 0; k < opts.children; k++) {
 		if ((pid = fork()) == -1) {
 			log_error("fork: %s", strerror(errno));
-			while (k-- > 0)		/* as at the deadline: stop now */
-				kill(pids[k], SIGALRM);
-			return -1;
+			signal_children(SIGUSR1);	/* stop now */
+			status = -1;
+			break;
 		}
 		if (pid == 0)
-			child_main(ai, req, reqlen, &t[k], deadline_us, parent);
+			child_main(r, k);
 		pids[k] = pid;
 	}
-	return 0;
+	r->sh->epoch_us = io_now_us();
+	close(r->gate[0]);
+	close(r->gate[1]);
+	return status;
 }
 
 /*
- * The totals of a finished run: outcomes, latencies, time, our CPU.  A child
- * that was killed never noted its end: it ended when it was reaped, by
- * reaped_us at the latest.
+ * The totals of a finished run: outcomes, latencies, time from the epoch,
+ * our CPU.  A child that was killed never noted its end: it ended when it
+ * was reaped, by reaped_us at the latest.
  */
 static void
-sum_up(const struct tally *t, long long start_us, long long reaped_us,
-    struct totals *sum)
+sum_up(const struct shared *sh, long long reaped_us, struct totals *sum)
 {
 	struct rusage self, kids;
-	long long k, end = start_us;
+	long long k, end = sh->epoch_us;
 
 	memset(sum, 0, sizeof *sum);
-	merge(t, opts.children, sum);
+	merge(sh->t, opts.children, sum);
 	for (k = 0; k < opts.children; k++) {
-		if (t[k].end_us > end)
-			end = t[k].end_us;
-		if (t[k].end_us == 0 && reaped_us > end)
+		if (sh->t[k].end_us > end)
+			end = sh->t[k].end_us;
+		if (sh->t[k].end_us == 0 && reaped_us > end)
 			end = reaped_us;
 	}
-	sum->elapsed = (end - start_us) / 1e6;
+	sum->elapsed = (end - sh->epoch_us) / 1e6;
 	getrusage(RUSAGE_SELF, &self);
 	getrusage(RUSAGE_CHILDREN, &kids);
 	sum->user = (double)(self.ru_utime.tv_sec + kids.ru_utime.tv_sec) +
@@ -723,63 +795,88 @@ sum_up(const struct tally *t, long long start_us, long long reaped_us,
 	    (self.ru_stime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
 }
 
+/* The run's memory, request and gate; -1 with a message if out of them. */
+static int
+prepare(struct run *r)
+{
+	r->shsize = sizeof *r->sh + (size_t)opts.children * sizeof r->sh->t[0];
+	r->sh = mmap(NULL, r->shsize, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pids = calloc((size_t)opts.children, sizeof *pids);
+	if (r->sh == MAP_FAILED || pids == NULL) {
+		log_error("tallies: %s", strerror(errno));
+		return -1;
+	}
+	r->req = exchange_request(opts.echo, (size_t)opts.bytes, &r->reqlen);
+	if (r->req == NULL) {
+		log_error("request: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe(r->gate) == -1) {
+		log_error("pipe: %s", strerror(errno));
+		return -1;
+	}
+	r->parent = getpid();
+	return 0;
+}
+
+/* The handlers of the parent; the children keep SIGALRM's and SIGUSR1's. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+	size_t k;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: the deadline interrupts */
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = on_usr1;	/* a stop, told between parent and child */
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_stop;	/* the run ends early; the report is made */
+	for (k = 0; k < NSTOP_SIGNALS; k++)
+		sigaction(stop_signals[k], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int
 main(int argc, char **argv)
 {
 	char why[NET_ERRLEN], where[ADDR_STRLEN];
-	struct sigaction sa;
-	struct addrinfo *ai;
-	struct tally *t;
+	struct run r;
 	struct totals sum;
-	long long start_us, deadline_us;
 	int found, usage_error, bad;
-	size_t k, size, reqlen = 0;
-	char *req;
 
 	log_open("loadcli");
+	memset(&r, 0, sizeof r);
 	if ((found = parse_options(argc, argv, why, sizeof why)) != OPT_END)
 		return usage(found, why);
-	if ((ai = resolve(why, sizeof why, &usage_error)) == NULL) {
+	if ((r.ai = resolve(why, sizeof why, &usage_error)) == NULL) {
 		if (usage_error)
 			return usage(OPT_BAD, why);
 		log_error("%s", why);
 		return 1;
 	}
-	addr_format(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
-	size = (size_t)opts.children * sizeof *t;
-	t = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	pids = calloc((size_t)opts.children, sizeof *pids);
-	if (t == MAP_FAILED || pids == NULL) {
-		log_error("tallies: %s", strerror(errno));
+	addr_format(r.ai->ai_addr, r.ai->ai_addrlen, where, sizeof where);
+	if (prepare(&r) == -1)
 		return 1;
-	}
-	if ((req = make_request(&reqlen)) == NULL) {	/* one, for every child */
-		log_error("request: %s", strerror(errno));
-		return 1;
-	}
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_alarm;	/* no SA_RESTART: the deadline interrupts */
-	sigaction(SIGALRM, &sa, NULL);
-	sa.sa_handler = on_stop;	/* the run ends early; the report is made */
-	for (k = 0; k < NSTOP_SIGNALS; k++)
-		sigaction(stop_signals[k], &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	start_us = now_us();
-	run_end_us = start_us + opts.duration_us;
-	deadline_us = run_end_us + opts.seconds * 1000000;
-	if (start_children(ai, req, reqlen, t, deadline_us) == -1)
-		deadline_us = now_us();	/* and kill the ones started in 2 s */
-	bad = wait_children(t, deadline_us, start_us);
-	sum_up(t, start_us, now_us(), &sum);
+	catch_signals();
+	r.start_us = io_now_us();
+	r.deadline_us = r.start_us + opts.duration_us + opts.seconds * 1000000;
+	if (start_children(&r) == -1)
+		r.deadline_us = io_now_us();	/* and kill the ones started in 2 s */
+	bad = wait_children(r.sh->t, r.deadline_us, r.sh->epoch_us);
+	sum_up(r.sh, io_now_us(), &sum);
 	if (stopped_by)
 		log_error("stopped by signal %d; the run was cut short", (int)stopped_by);
+	else if (sum.unexpected != NULL)
+		log_error("unexpected reply; the run was stopped at the first");
 	if (opts.json)
 		report_json(&sum, where);
 	else
 		report_text(&sum, where);
-	munmap(t, size);
-	free(req);
+	munmap(r.sh, r.shsize);
+	free(r.req);
 	free(pids);
-	freeaddrinfo(ai);
+	freeaddrinfo(r.ai);
 	return sum.errors > 0 || sum.not_made > 0 || bad > 0 || stopped_by;
 }

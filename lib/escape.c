@@ -52,9 +52,12 @@ utf8_char(const unsigned char *p, size_t len)
 	return n;
 }
 
-/* The escaped form of the byte c, into esc (5 bytes); its length. */
+/*
+ * The escaped form of the byte c, into esc (5 bytes); its length.  With
+ * quote, a double quote is escaped too, for text shown between quotes.
+ */
 static size_t
-escape_byte(unsigned char c, char esc[5])
+escape_byte(unsigned char c, char esc[5], int quote)
 {
 	switch (c) {
 	case '\\': memcpy(esc, "\\\\", 3); return 2;
@@ -62,7 +65,7 @@ escape_byte(unsigned char c, char esc[5])
 	case '\n': memcpy(esc, "\\n", 3); return 2;
 	case '\r': memcpy(esc, "\\r", 3); return 2;
 	}
-	if (c >= 0x20 && c < 0x7f) {
+	if (c >= 0x20 && c < 0x7f && !(quote && c == '"')) {
 		esc[0] = (char)c;
 		esc[1] = '\0';
 		return 1;
@@ -84,8 +87,11 @@ line_end(const unsigned char *p, size_t len)
 	return p[0] == '\r' && len > 1 && p[1] == '\n' ? 2 : 0;
 }
 
+/* Modes of escape: text, lines kept (terminal), or ASCII alone, quoted. */
+enum { TEXT, LINES, ASCII };
+
 static size_t
-escape(char *out, size_t size, const void *in, size_t len, int lines)
+escape(char *out, size_t size, const void *in, size_t len, int mode)
 {
 	const unsigned char *p = in;
 	size_t used = 0, taken = 0, n;
@@ -93,12 +99,13 @@ escape(char *out, size_t size, const void *in, size_t len, int lines)
 	char esc[5];
 
 	while (taken < len) {
-		if (lines && (n = line_end(p + taken, len - taken)) > 0)
+		if (mode == LINES && (n = line_end(p + taken, len - taken)) > 0)
 			piece = (const char *)p + taken;
-		else if ((n = utf8_char(p + taken, len - taken)) > 0)
+		else if (mode != ASCII &&
+		    (n = utf8_char(p + taken, len - taken)) > 0)
 			piece = (const char *)p + taken;
 		else {
-			n = escape_byte(p[taken], esc);
+			n = escape_byte(p[taken], esc, mode == ASCII);
 			piece = esc;
 		}
 		if (used + n >= size)
@@ -115,11 +122,17 @@ escape(char *out, size_t size, const void *in, size_t len, int lines)
 size_t
 escape_text(char *out, size_t size, const void *in, size_t len)
 {
-	return escape(out, size, in, len, 0);
+	return escape(out, size, in, len, TEXT);
 }
 
 size_t
 escape_terminal(char *out, size_t size, const void *in, size_t len)
 {
-	return escape(out, size, in, len, 1);
+	return escape(out, size, in, len, LINES);
+}
+
+size_t
+escape_ascii(char *out, size_t size, const void *in, size_t len)
+{
+	return escape(out, size, in, len, ASCII);
 }

@@ -35,4 +35,13 @@ size_t	escape_text(char *out, size_t size, const void *in, size_t len);
  */
 size_t	escape_terminal(char *out, size_t size, const void *in, size_t len);
 
+/*
+ * escape_ascii: escape_text for bytes shown between double quotes, as
+ * loadcli shows the first bytes of a reply it did not expect: printable
+ * ASCII stays, but for the backslash ("\\") and the double quote
+ * ("\x22"); tab, newline and carriage return become "\t", "\n" and
+ * "\r"; every other byte, UTF-8 included, becomes "\xHH".
+ */
+size_t	escape_ascii(char *out, size_t size, const void *in, size_t len);
+
 #endif

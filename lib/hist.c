@@ -1,4 +1,5 @@
 /* hist: a histogram that adds up and answers percentiles; see hist.h. */
+#include <math.h>
 #include <string.h>
 
 #include "hist.h"
@@ -41,6 +42,8 @@ hist_add(struct hist *h, unsigned long long v)
 {
 	h->count[hist_find_bucket(v)]++;
 	h->n++;
+	h->sum += v;
+	h->sumsq += (double)v * (double)v;
 	if (v > h->max)
 		h->max = v;
 }
@@ -53,6 +56,8 @@ hist_merge(struct hist *sum, const struct hist *h)
 	for (b = 0; b < HIST_BUCKETS; b++)
 		sum->count[b] += h->count[b];
 	sum->n += h->n;
+	sum->sum += h->sum;
+	sum->sumsq += h->sumsq;
 	if (h->max > sum->max)
 		sum->max = h->max;
 }
@@ -75,4 +80,22 @@ hist_find_percentile(const struct hist *h, double p)
 		return (double)h->max;
 	v = bucket_value(b);
 	return v > (double)h->max ? (double)h->max : v;
+}
+
+double
+hist_mean(const struct hist *h)
+{
+	return h->n == 0 ? 0 : (double)h->sum / (double)h->n;
+}
+
+double
+hist_stddev(const struct hist *h)
+{
+	double mean = hist_mean(h), var;
+
+	if (h->n == 0)
+		return 0;
+	/* Rounding can leave a hair below 0 when every value is the same. */
+	var = h->sumsq / (double)h->n - mean * mean;
+	return var > 0 ? sqrt(var) : 0;
 }

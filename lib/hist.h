@@ -4,6 +4,8 @@
  * below HIST_EXACT each value has a bucket of its own; above, each power
  * of two is cut into HIST_SUB buckets, about 3% wide.  Fixed buckets let
  * histograms kept apart (one per loadcli child) be merged bucket by bucket.
+ * The sum of the values and of their squares, kept beside the buckets,
+ * give the exact mean and standard deviation, and merge as well.
  */
 #ifndef TINCAN_HIST_H
 #define TINCAN_HIST_H
@@ -16,6 +18,8 @@ struct hist {
 	unsigned long long count[HIST_BUCKETS];
 	unsigned long long n;		/* values added */
 	unsigned long long max;		/* the largest of them; 0 when none */
+	unsigned long long sum;		/* their sum */
+	double		sumsq;		/* the sum of their squares */
 };
 
 /* hist_init: make h empty. */
@@ -40,5 +44,14 @@ int	hist_find_bucket(unsigned long long v);
  * of the bucket), never more than the max.  0 when h is empty.
  */
 double	hist_find_percentile(const struct hist *h, double p);
+
+/* hist_mean: the mean of the values in h; 0 when h is empty. */
+double	hist_mean(const struct hist *h);
+
+/*
+ * hist_stddev: the standard deviation of the values in h, as those of a
+ * whole population (divided by n, not n - 1); 0 when h is empty.
+ */
+double	hist_stddev(const struct hist *h);
 
 #endif

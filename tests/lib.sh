@@ -483,6 +483,26 @@ at_exit() {
 	AT_EXIT="${AT_EXIT:-}$1;"
 }
 
+# odd_server MODE: tests/odd-server.py in MODE (garbage, silent, stall:K:S,
+# ...: the script says), in the background; sets ODD_PORT, and ODD_PID
+# for odd_server_stop, which stops it and waits for it, bounded.
+ODD_SERVERS=0
+odd_server() {
+	ODD_SERVERS=$((ODD_SERVERS + 1))
+	ODD_DONE="$T/odd.$ODD_SERVERS.done"
+	python3 "$TOP_SRCDIR/tests/odd-server.py" "$1" "$T/odd.$ODD_SERVERS.port" \
+	    "$ODD_DONE" "$((TEST_LIMIT / 2))" &
+	ODD_PID=$!
+	track "$ODD_PID"
+	wait_for "$T/odd.$ODD_SERVERS.port" '^[0-9]' || fail "the $1 server did not start"
+	ODD_PORT=$(cat "$T/odd.$ODD_SERVERS.port")
+}
+odd_server_stop() {
+	touch "$ODD_DONE"
+	wait_gone "$ODD_PID" 10 || fail "the odd server did not stop"
+	wait "$ODD_PID" || fail "the odd server exited $?"
+}
+
 # json_check FILE EXPR: the JSON object in FILE parses, and the Python
 # expression EXPR holds of it as d; else fail, showing the object.
 json_check() {

@@ -1,9 +1,10 @@
 #!/bin/bash
 # loadcli-percentiles: the percentiles loadcli reports are those of all its
-# children's connections together.  A server makes one child's connections
-# all slow and the other two children's all fast, a known share (a third
-# slow): p50 must be fast and p90 and p99 slow.  Percentiles of any one
-# child alone, or ranks that miss the boundary, give other answers.
+# children's connections together, and of those that succeeded alone.  A
+# server makes one child's connections all slow and the other two
+# children's all fast, a known share (a third slow): p50 must be fast and
+# p90 and p99 slow.  Percentiles of any one child alone, or ranks that
+# miss the boundary, give other answers.
 . "${TOP_SRCDIR:?run the tests through make check}/tests/lib.sh" || exit 99
 
 PER_CHILD=10		# connections of each of the 3 children
@@ -46,7 +47,7 @@ def serve(c, k):
             others_done.wait(limit)
         if k == 1 or k > 1 + fast:
             time.sleep(delay)
-        c.sendall(b"x" * n)
+        c.sendall(b"\0" * n)
     except (OSError, ValueError):
         pass
     c.close()
@@ -88,4 +89,27 @@ json_check "$T/json" "d['latency_ms']['p90'] >= 190"
 json_check "$T/json" "d['latency_ms']['p99'] >= d['latency_ms']['p90']"
 json_check "$T/json" "200 <= d['latency_ms']['max'] and d['latency_ms']['p99'] <= d['latency_ms']['max']"
 ok "one child slow in three: p50 fast, p90 and p99 slow ($(python3 -c \
+    'import json, sys; print(json.load(open(sys.argv[1]))["latency_ms"])' "$T/json"))"
+
+# Failed connections are left out of the latency figures.  A server that
+# answers every other connection at once and drops the others after 0.3 s:
+# with them, p90 and max would be 300 ms or more; without, all are fast.
+odd_server half
+run loadcli -c 2 -n 10 "127.0.0.1:$ODD_PORT" >"$T/out" 2>"$T/err"
+status=$?
+[ "$status" -eq 1 ] || fail "half dropped: exit $status: $(cat "$T/out" "$T/err")"
+grep -qx 'connections  20, 10 failed' "$T/out" || fail "half dropped: $(cat "$T/out")"
+grep -qx 'errors       short reply 10' "$T/out" || fail "half dropped: $(cat "$T/out")"
+run loadcli -j -c 2 -n 10 "127.0.0.1:$ODD_PORT" >"$T/json" 2>"$T/err"
+status=$?
+odd_server_stop
+[ "$status" -eq 1 ] || fail "half dropped -j: exit $status: $(cat "$T/json" "$T/err")"
+json_check "$T/json" "d['connections'] == 20 and d['failed'] == 10"
+json_check "$T/json" "d['errors']['short_reply'] == 10"
+json_check "$T/json" "d['latency_ms']['max'] < 250"
+json_check "$T/json" "0 < d['latency_ms']['p50'] <= d['latency_ms']['p99'] <=
+    d['latency_ms']['p99_9'] <= d['latency_ms']['max']"
+json_check "$T/json" "d['latency_ms']['p50'] * 0.5 <= d['latency_ms']['mean'] <=
+    d['latency_ms']['max'] and 0 <= d['latency_ms']['stddev'] <= d['latency_ms']['max']"
+ok "failed connections are out of the percentiles ($(python3 -c \
     'import json, sys; print(json.load(open(sys.argv[1]))["latency_ms"])' "$T/json"))"

@@ -31,7 +31,8 @@ report_shape() {
 	    'connections  21, 0 failed'
 	    'elapsed      [0-9]*\.[0-9]\{3\} s'
 	    'rate         [0-9]*\.[0-9] connections/s'
-	    'latency      p50 [0-9.]* ms, p90 [0-9.]* ms, p99 [0-9.]* ms, max [0-9.]* ms'
+	    'latency      p50 [0-9.]* ms, p90 [0-9.]* ms, p99 [0-9.]* ms, p99\.9 [0-9.]* ms, max [0-9.]* ms'
+	    '             mean [0-9.]* ms, sd [0-9.]* ms'
 	    'client cpu   [0-9.]* s user, [0-9.]* s system, [0-9.]* of a CPU'
 	)
 	[ ! -s "$err" ] || fail "stderr, not a terminal: $(cat "$err")"
@@ -108,11 +109,17 @@ json_check "$T/json" "d['mode'] == 'echo' and d['bytes'] == 100"
 json_check "$T/json" "d['children'] == 3 and d['connections_per_child'] == 7"
 json_check "$T/json" "d['connections'] == 21 and d['failed'] == 0 and d['not_made'] == 0"
 json_check "$T/json" "d['errors'] == dict(refused=0, reset=0, timed_out=0,
-    short_reply=0, wrong_bytes=0, other=0)"
-json_check "$T/json" "d['elapsed_s'] > 0 and d['rate'] > 0"
-json_check "$T/json" "sorted(d['latency_ms']) == ['max', 'p50', 'p90', 'p99']"
+    short_reply=0, unexpected_reply=0, other=0)"
+json_check "$T/json" "d['unexpected'] == dict(count=0, first_bytes=None,
+    offset=None, echo=False)"
+json_check "$T/json" "d['elapsed_s'] > 0 and d['rate'] > 0 and d['rate_asked'] is None"
+json_check "$T/json" "d['requests_per_connection'] == 1 and d['request_rate'] > 0"
+json_check "$T/json" "sorted(d['latency_ms']) == ['max', 'mean', 'p50', 'p90',
+    'p99', 'p99_9', 'stddev']"
 json_check "$T/json" "0 < d['latency_ms']['p50'] <= d['latency_ms']['p90'] <=
-    d['latency_ms']['p99'] <= d['latency_ms']['max']"
+    d['latency_ms']['p99'] <= d['latency_ms']['p99_9'] <= d['latency_ms']['max']"
+json_check "$T/json" "0 < d['latency_ms']['mean'] <= d['latency_ms']['max']"
+json_check "$T/json" "0 <= d['latency_ms']['stddev'] <= d['latency_ms']['max']"
 json_check "$T/json" "sorted(d['client_cpu_s']) == ['system', 'user']"
 json_check "$T/json" "min(d['client_cpu_s'].values()) >= 0"
 ok "-j prints one JSON object with the counts, the rate, the percentiles, the CPU"
@@ -138,98 +145,25 @@ then
 	ok "[::1] works as well"
 fi
 
-# Servers that misbehave, one way each (MODE): reset drops every connection
-# with an RST (SO_LINGER 0); short sends half the bytes asked for; long
-# sends one more; wrong echoes with one byte changed; silent accepts and never answers; slow
-# answers a bench request right, after 0.2 s.  Each writes its port to
-# $T/MODE.port and runs until $T/MODE.done, bounded.
-cat >"$T/misbehave.py" <<'PY'
-import os, socket, struct, sys, time
-mode, tmp, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
-l = socket.socket()
-l.bind(("127.0.0.1", 0))
-l.listen(128)
-l.settimeout(0.2)
-with open("%s/%s.tmp" % (tmp, mode), "w") as f:
-    f.write("%d\n" % l.getsockname()[1])
-os.rename("%s/%s.tmp" % (tmp, mode), "%s/%s.port" % (tmp, mode))
-held = []
-deadline = time.time() + limit
-
-def bench_request(c):
-    """A bench request: the decimal up to its newline (no half-close)."""
-    c.settimeout(10)
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = c.recv(64)
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-def request(c):
-    """Everything an echo client sends, up to its half-close."""
-    c.settimeout(10)
-    data = b""
-    while True:
-        chunk = c.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-
-while time.time() < deadline and not os.path.exists("%s/%s.done" % (tmp, mode)):
-    try:
-        c, _ = l.accept()
-    except socket.timeout:
-        continue
-    try:
-        if mode == "reset":
-            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        elif mode == "short":
-            c.sendall(b"x" * (int(bench_request(c)) // 2))
-        elif mode == "long":
-            c.sendall(b"x" * (int(bench_request(c)) + 1))
-        elif mode == "wrong":
-            data = bytearray(request(c))
-            data[len(data) // 2] ^= 0x20
-            c.sendall(data)
-        elif mode == "slow":
-            n = int(bench_request(c))
-            time.sleep(0.2)
-            c.sendall(b"x" * n)
-        elif mode == "silent":
-            held.append(c)
-            continue
-    except (OSError, ValueError):
-        pass
-    c.close()
-PY
-
-# misbehave MODE: start that server; its port in MISBEHAVE_PORT.
-# misbehave_stop MODE: stop it, and wait for it, bounded.
-misbehave() {
-	python3 "$T/misbehave.py" "$1" "$T" "$((TEST_LIMIT / 2))" &
-	MISBEHAVE_PID=$!
-	track "$MISBEHAVE_PID"
-	wait_for "$T/$1.port" '^[0-9]' || fail "the $1 server did not start"
-	MISBEHAVE_PORT=$(cat "$T/$1.port")
-}
-misbehave_stop() {
-	touch "$T/$1.done"
-	wait_gone "$MISBEHAVE_PID" 10 || fail "the $1 server did not stop"
-	wait "$MISBEHAVE_PID" || fail "the $1 server exited $?"
-}
+# The servers that answer wrong are tests/odd-server.py's: reset drops every
+# connection with an RST; early sends half the (zero) bytes asked for;
+# long sends "extra!" after them; flip:50 echoes with byte 50 changed;
+# silent accepts and never answers; slow answers a bench request right,
+# after 0.2 s.
 
 # error_kind KIND KEY PORT MADE NOT_MADE ARGS...: "loadcli ARGS" at PORT
 # exits 1, MADE connections all failed as KIND ("short reply"), in the
 # text report and as errors.KEY in the JSON, and NOT_MADE were not made.
+# Standard error is empty, but for an unexpected reply, which stops the run.
 error_kind() {
-	local kind=$1 key=$2 port=$3 made=$4 not_made=$5 status
+	local kind=$1 key=$2 port=$3 made=$4 not_made=$5 status said=""
 	shift 5
+	[ "$key" = unexpected_reply ] &&
+	    said="loadcli: unexpected reply; the run was stopped at the first"
 	run loadcli "$@" "127.0.0.1:$port" >"$T/out" 2>"$T/err"
 	status=$?
 	[ "$status" -eq 1 ] || fail "$kind: exit $status: $(cat "$T/out" "$T/err")"
-	[ ! -s "$T/err" ] || fail "$kind: stderr: $(cat "$T/err")"
+	[ "$(cat "$T/err")" = "$said" ] || fail "$kind: stderr: $(cat "$T/err")"
 	[ "$not_made" -eq 0 ] && not_made=
 	report_is "$T/out" "$made" "$made" "$not_made"
 	grep -qx "errors       $kind $made" "$T/out" || fail "$kind: $(cat "$T/out")"
@@ -239,26 +173,31 @@ error_kind() {
 	json_check "$T/json" "d['connections'] == $made and d['failed'] == $made"
 	json_check "$T/json" "d['not_made'] == ${not_made:-0}"
 	json_check "$T/json" "d['errors'] == dict(dict.fromkeys(['refused', 'reset',
-	    'timed_out', 'short_reply', 'wrong_bytes', 'other'], 0), $key=$made)"
+	    'timed_out', 'short_reply', 'unexpected_reply', 'other'], 0), $key=$made)"
 }
 
-misbehave reset
-error_kind reset reset "$MISBEHAVE_PORT" 21 0 -c 3 -n 7
-misbehave_stop reset
+odd_server reset
+error_kind reset reset "$ODD_PORT" 21 0 -c 3 -n 7
+odd_server_stop
 ok "a server that resets every connection: reset, exit 1"
 
-misbehave short
-error_kind "short reply" short_reply "$MISBEHAVE_PORT" 21 0 -c 3 -n 7 -b 100
-misbehave_stop short
+odd_server early
+error_kind "short reply" short_reply "$ODD_PORT" 21 0 -c 3 -n 7 -b 100
+odd_server_stop
 ok "a server that sends half the bytes: short reply, exit 1"
 
-misbehave wrong
-error_kind "wrong bytes" wrong_bytes "$MISBEHAVE_PORT" 21 0 -c 3 -n 7 -m echo -b 100
-misbehave_stop wrong
-misbehave long
-error_kind "wrong bytes" wrong_bytes "$MISBEHAVE_PORT" 21 0 -c 3 -n 7 -b 100
-misbehave_stop long
-ok "an echo with a byte changed, a reply one byte long: wrong bytes, exit 1"
+# The first unexpected reply ends the run (tests/loadcli-protocol.sh has
+# more): one child, so that one connection is made and 6 are not.
+odd_server flip:50
+error_kind "unexpected reply" unexpected_reply "$ODD_PORT" 1 6 -c 1 -n 7 -m echo -b 100
+json_check "$T/json" "d['unexpected']['offset'] == 50 and not d['unexpected']['echo']"
+odd_server_stop
+odd_server long
+error_kind "unexpected reply" unexpected_reply "$ODD_PORT" 1 6 -c 1 -n 7 -b 100
+json_check "$T/json" "d['unexpected']['offset'] == 100"
+json_check "$T/json" "d['unexpected']['first_bytes'] == 16 * r'\x00'"
+odd_server_stop
+ok "an echo with a byte changed, a reply one byte long: unexpected reply, exit 1"
 
 # A port that was just free: a server stopped there.
 start_server iterd -s bench 127.0.0.1:0
@@ -269,9 +208,9 @@ ok "a closed port: refused, exit 1"
 
 # -T 2 against a server that never answers: each child's first connection
 # times out at the deadline, and the other 6 of each are not made.
-misbehave silent
+odd_server silent
 start=$(date +%s%N)
-error_kind "timed out" timed_out "$MISBEHAVE_PORT" 3 18 -c 3 -n 7 -T 2
+error_kind "timed out" timed_out "$ODD_PORT" 3 18 -c 3 -n 7 -T 2
 took=$((($(date +%s%N) - start) / 1000000))
 json_check "$T/json" "1.9 <= d['elapsed_s'] <= 2 + $SLACK"
 [ "$took" -ge 3800 ] && [ "$took" -le $((2 * (2 + SLACK) * 1000)) ] ||
@@ -281,10 +220,10 @@ ok "-T 2 against a server that never answers: timed out after 2 s, exit 1"
 # -t 0.5 against the same server: each connection gives up after 0.5 s,
 # not at the -T deadline; each child makes its 2 one after the other, so
 # the run takes about 1 s.
-error_kind "timed out" timed_out "$MISBEHAVE_PORT" 6 0 -c 3 -n 2 -t 0.5 -T 30
+error_kind "timed out" timed_out "$ODD_PORT" 6 0 -c 3 -n 2 -t 0.5 -T 30
 json_check "$T/json" "0.95 <= d['elapsed_s'] <= 1 + $SLACK"
 json_check "$T/json" "d['timeout_s'] == 0.5"
-misbehave_stop silent
+odd_server_stop
 ok "-t 0.5 against a server that never answers: each connection timed out after 0.5 s"
 
 # The progress line: on a terminal (a pseudo-terminal here) without -q,
@@ -327,8 +266,8 @@ PY
 
 # 6 connections of 0.2 s each, 2 at a time, take 0.6 s: the line, which
 # loadcli rewrites 4 times a second, shows at least once, and is erased.
-misbehave slow
-ptyrun "$T/tty" -c 2 -n 3 -b 10 "127.0.0.1:$MISBEHAVE_PORT" ||
+odd_server slow
+ptyrun "$T/tty" -c 2 -n 3 -b 10 "127.0.0.1:$ODD_PORT" ||
     fail "loadcli on a terminal exited $?: $(cat -v "$T/tty")"
 grep -q "^"$'\r'"loadcli: [0-6] of 6 connections, [0-9]*\.[0-9] s" "$T/tty" ||
     fail "no progress line on a terminal: '$(cat -v "$T/tty")'"
@@ -336,12 +275,12 @@ tail -c 62 "$T/tty" | cmp -s - <(printf '\r%60s\r' '') ||
     fail "the progress line is not erased: '$(cat -v "$T/tty")'"
 report_is "$T/tty.stdout" 6 0
 for quiet in -q -j; do
-	ptyrun "$T/tty" "$quiet" -c 2 -n 3 -b 10 "127.0.0.1:$MISBEHAVE_PORT" ||
+	ptyrun "$T/tty" "$quiet" -c 2 -n 3 -b 10 "127.0.0.1:$ODD_PORT" ||
 	    fail "loadcli $quiet on a terminal exited $?: $(cat -v "$T/tty")"
 	[ ! -s "$T/tty" ] || fail "$quiet on a terminal wrote '$(cat -v "$T/tty")'"
 done
 json_check "$T/tty.stdout" "d['connections'] == 6 and d['failed'] == 0"
-misbehave_stop slow
+odd_server_stop
 ok "the progress line shows on a terminal, and not with -q or -j"
 
 
@@ -354,6 +293,10 @@ expect_usage "loadcli: -t 0: too small (0.001 to 86400)" loadcli -t 0
 expect_usage "loadcli: -t 1e3: not a number of seconds (0.001 to 86400)" loadcli -t 1e3
 expect_usage "loadcli: -D 0.0000001: finer than a microsecond (0.001 to 86400)" loadcli -D 0.0000001
 expect_usage "loadcli: -D 86401: too large (0.001 to 86400)" loadcli -D 86401
+expect_usage "loadcli: -R 0: too small (1 to 10000000)" loadcli -R 0
+expect_usage "loadcli: -R 1.5: not a number (1 to 10000000)" loadcli -R 1.5
+expect_usage "loadcli: -k 0: too small (1 to 1000000)" loadcli -k 0
+expect_usage "loadcli: -k x: not a number (1 to 1000000)" loadcli -k x
 expect_usage "loadcli: bad address '70000': port out of range" loadcli 70000
 expect_usage "loadcli: too many operands: '127.0.0.1:2'" loadcli 127.0.0.1:1 127.0.0.1:2
 expect_usage "loadcli: unknown option '-x'" loadcli -x

@@ -120,6 +120,21 @@ START_TEST(test_escape_terminal_keeps_lines)
 }
 END_TEST
 
+/* Between quotes, ASCII alone: a quote and any byte past 0x7e are escaped. */
+START_TEST(test_escape_ascii_for_quotes)
+{
+	static const char in[] = "64\n\"a\"\\\x1b[0m\xc3\xa9\x00";
+	char out[ESCAPE_SIZE(64)];
+
+	ck_assert_uint_eq(escape_ascii(out, sizeof out, in, sizeof in - 1),
+	    sizeof in - 1);
+	ck_assert_str_eq(out, "64\\n\\x22a\\x22\\\\\\x1b[0m\\xc3\\xa9\\x00");
+	/* Short of room, an escape goes whole or not at all. */
+	ck_assert_uint_eq(escape_ascii(out, 4, "a\x1b", 2), 1);
+	ck_assert_str_eq(out, "a");
+}
+END_TEST
+
 static Suite *
 escape_suite(void)
 {
@@ -132,6 +147,7 @@ escape_suite(void)
 	tcase_add_test(tc, test_escape_never_cuts);
 	tcase_add_test(tc, test_escape_size_is_enough);
 	tcase_add_test(tc, test_escape_terminal_keeps_lines);
+	tcase_add_test(tc, test_escape_ascii_for_quotes);
 	suite_add_tcase(s, tc);
 	return s;
 }

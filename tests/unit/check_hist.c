@@ -277,6 +277,42 @@ START_TEST(test_merge_keeps_what_the_sum_had)
 }
 END_TEST
 
+/* The mean and deviation of known sets, exact, whatever the buckets. */
+START_TEST(test_mean_and_stddev)
+{
+	static const unsigned long long v[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+	static const unsigned long long same[] = { 1000003, 1000003, 1000003 };
+	struct hist h;
+
+	hist_of(&h, v, 8);
+	ck_assert_double_eq_tol(hist_mean(&h), 5.0, 1e-12);
+	ck_assert_double_eq_tol(hist_stddev(&h), 2.0, 1e-12);
+	/* Far above the exact buckets, where a bucket's middle would be off. */
+	hist_of(&h, same, 3);
+	ck_assert_double_eq_tol(hist_mean(&h), 1000003.0, 1e-6);
+	ck_assert_double_eq_tol(hist_stddev(&h), 0.0, 1e-6);
+	hist_init(&h);
+	ck_assert_double_eq(hist_mean(&h), 0.0);
+	ck_assert_double_eq(hist_stddev(&h), 0.0);
+}
+END_TEST
+
+/* Merged, the sums give the mean and deviation of all the values. */
+START_TEST(test_merge_keeps_mean_and_stddev)
+{
+	static const unsigned long long a[] = { 2, 4, 4, 4 }, b[] = { 5, 5, 7, 9 };
+	struct hist ha, hb, sum;
+
+	hist_of(&ha, a, 4);
+	hist_of(&hb, b, 4);
+	hist_init(&sum);
+	hist_merge(&sum, &ha);
+	hist_merge(&sum, &hb);
+	ck_assert_double_eq_tol(hist_mean(&sum), 5.0, 1e-12);
+	ck_assert_double_eq_tol(hist_stddev(&sum), 2.0, 1e-12);
+}
+END_TEST
+
 static Suite *
 hist_suite(void)
 {
@@ -296,10 +332,12 @@ hist_suite(void)
 	tcase_add_test(percentiles, test_rank_is_ceil_for_every_count);
 	tcase_add_test(percentiles, test_percentile_is_the_bucket_middle_up_to_max);
 	tcase_add_test(percentiles, test_max_and_count);
+	tcase_add_test(percentiles, test_mean_and_stddev);
 	tcase_set_timeout(percentiles, 30);
 	suite_add_tcase(s, percentiles);
 	tcase_add_test(merge, test_merge_children);
 	tcase_add_test(merge, test_merge_keeps_what_the_sum_had);
+	tcase_add_test(merge, test_merge_keeps_mean_and_stddev);
 	suite_add_tcase(s, merge);
 	return s;
 }
