@@ -10,9 +10,6 @@
 #define _DEFAULT_SOURCE		/* MAP_ANONYMOUS */
 #include <sys/types.h>
 #include <sys/mman.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -30,6 +27,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "child.h"
 #include "hist.h"
 #include "log.h"
 #include "net.h"
@@ -96,10 +94,6 @@ static struct {
 static volatile sig_atomic_t expired;	/* the -T deadline has passed */
 static volatile sig_atomic_t stopped_by;	/* the parent: SIGTERM, SIGINT, SIGHUP */
 static pid_t *pids;			/* the children not yet reaped */
-
-/* The signals that end a run early, in the parent; in a child, as they were. */
-static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
-#define NSTOP_SIGNALS	(sizeof stop_signals / sizeof stop_signals[0])
 
 static void
 on_alarm(int sig)
@@ -271,27 +265,6 @@ make_request(size_t *len)
 		req[i] = (char)('!' + (i * 7 + i / 95) % 94);
 	*len = (size_t)opts.bytes;
 	return req;
-}
-
-/*
- * In a new child: die with the parent, however it ends.  On Linux the
- * kernel sends SIGKILL when the parent dies; elsewhere the child looks
- * before each connection.  A parent that died before this ran is seen at
- * once.  The stop signals take their default action again: a SIGINT to
- * the whole group (^C) ends the children at once.
- */
-static void
-child_follows(pid_t parent)
-{
-	size_t i;
-
-#ifdef PR_SET_PDEATHSIG
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-	if (getppid() != parent)
-		_exit(1);
-	for (i = 0; i < NSTOP_SIGNALS; i++)
-		signal(stop_signals[i], SIG_DFL);
 }
 
 /* A child: -n connections, each counted in t, until done or out of time. */
