@@ -28,6 +28,7 @@
 
 #include "addr.h"
 #include "child.h"
+#include "held.h"
 #include "hist.h"
 #include "log.h"
 #include "net.h"
@@ -44,6 +45,8 @@ static const struct opt_doc options[] = {
 	    OPT_STR(LOADCLI_BYTES) ")" },
 	{ 'c', "children", "client processes at once (default: "
 	    OPT_STR(LOADCLI_CHILDREN) ")" },
+	{ 'H', "held", "idle connections held open beside the load, from one "
+	    "more process (default: 0)" },
 	{ 'j', NULL, "print the report as one line of JSON" },
 	{ 'm', "bench|echo", "the kind of request (default: bench)" },
 	{ 'n', "connections", "connections each child makes (default: "
@@ -88,8 +91,9 @@ static struct {
 	long long	children, connections, bytes, seconds;
 	int		echo;			/* -m echo, else bench */
 	const char	*spec;
+	long long	held;			/* -H */
 } opts = { AF_UNSPEC, 0, 0, LOADCLI_CHILDREN, LOADCLI_CONNECTIONS, LOADCLI_BYTES,
-    LOADCLI_SECONDS, 0, "9877" };
+    LOADCLI_SECONDS, 0, "9877", 0 };
 
 static volatile sig_atomic_t expired;	/* the -T deadline has passed */
 static volatile sig_atomic_t stopped_by;	/* the parent: SIGTERM, SIGINT, SIGHUP */
@@ -313,6 +317,7 @@ struct totals {
 	unsigned long long made, errors, not_made;
 	double		elapsed, user, sys;
 	int		other_errno;
+	const struct held *held;		/* -H, or NULL */
 };
 
 static void
@@ -372,6 +377,7 @@ report_text(const struct totals *sum, const char *where)
 	printf("client cpu   %.2f s user, %.2f s system, %.2f of a CPU\n",
 	    sum->user, sum->sys, sum->elapsed > 0 ?
 	    (sum->user + sum->sys) / sum->elapsed : 0.0);
+	held_report_text(sum->held);
 }
 
 static void
@@ -390,11 +396,13 @@ report_json(const struct totals *sum, const char *where)
 		    sum->outcomes[i]);
 	printf("}, \"elapsed_s\": %.6f, \"rate\": %.3f, \"latency_ms\": "
 	    "{\"p50\": %.4f, \"p90\": %.4f, \"p99\": %.4f, \"max\": %.4f}, "
-	    "\"client_cpu_s\": {\"user\": %.4f, \"system\": %.4f}}\n",
+	    "\"client_cpu_s\": {\"user\": %.4f, \"system\": %.4f}",
 	    sum->elapsed, sum->elapsed > 0 ? (double)sum->made / sum->elapsed : 0.0,
 	    percentile_ms(sum, 0.50), percentile_ms(sum, 0.90),
 	    percentile_ms(sum, 0.99), (double)sum->latency.max / 1000.0,
 	    sum->user, sum->sys);
+	held_report_json(sum->held);
+	printf("}\n");
 }
 
 /* How many connections the children have made so far. */
@@ -415,7 +423,8 @@ made_so_far(const struct tally *t, long long n)
  * not exit 0.
  */
 static int
-wait_children(const struct tally *t, long long deadline_us, long long start_us)
+wait_children(const struct tally *t, long long deadline_us, long long start_us,
+    struct held *held)
 {
 	struct timespec tick = { 0, 250 * 1000 * 1000 };
 	int progress = !opts.quiet && !opts.json && isatty(STDERR_FILENO);
@@ -434,6 +443,8 @@ wait_children(const struct tally *t, long long deadline_us, long long start_us)
 					kill(pids[k], SIGALRM);
 		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (held_reaped(held, pid, status))
+				continue;
 			for (k = 0; k < opts.children; k++)
 				if (pids[k] == pid)
 					pids[k] = 0;
@@ -481,6 +492,10 @@ parse_options(int argc, char **argv, char *why, size_t whylen)
 			break;
 		case 'c':
 			if (opt_num(opt, optarg, 1, 4096, &opts.children, why, whylen) == -1)
+				return OPT_BAD;
+			break;
+		case 'H':
+			if (opt_num(opt, optarg, 0, 1000000, &opts.held, why, whylen) == -1)
 				return OPT_BAD;
 			break;
 		case 'n':
@@ -582,6 +597,7 @@ main(int argc, char **argv)
 	struct addrinfo *ai;
 	struct tally *t;
 	struct totals sum;
+	struct held *held = NULL;
 	long long start_us, deadline_us;
 	int found, usage_error, bad;
 	size_t k, size, reqlen = 0;
@@ -597,6 +613,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	addr_format(ai->ai_addr, ai->ai_addrlen, where, sizeof where);
+	if (opts.held > 0 &&
+	    (held = held_start(ai, opts.held, why, sizeof why)) == NULL) {
+		log_error("%s", why);
+		freeaddrinfo(ai);
+		return 1;
+	}
 	size = (size_t)opts.children * sizeof *t;
 	t = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	pids = calloc((size_t)opts.children, sizeof *pids);
@@ -617,10 +639,15 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	start_us = now_us();
 	deadline_us = start_us + opts.seconds * 1000000;
-	if (start_children(ai, req, reqlen, t, deadline_us) == -1)
+	held_wait(held, deadline_us);	/* the load starts once they are held */
+	start_us = now_us();
+	if (stopped_by || start_children(ai, req, reqlen, t, deadline_us) == -1)
 		deadline_us = now_us();	/* and kill the ones started in 2 s */
-	bad = wait_children(t, deadline_us, start_us);
+	bad = wait_children(t, deadline_us, start_us, held);
 	sum_up(t, start_us, now_us(), &sum);
+	held_stop(held);
+	sum.held = held;
+	bad += held_failed(held);	/* as a child that failed */
 	if (stopped_by)
 		log_error("stopped by signal %d; the run was cut short", (int)stopped_by);
 	if (opts.json)
@@ -631,5 +658,6 @@ main(int argc, char **argv)
 	free(req);
 	free(pids);
 	freeaddrinfo(ai);
+	held_free(held);
 	return sum.errors > 0 || sum.not_made > 0 || bad > 0 || stopped_by;
 }
