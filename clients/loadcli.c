@@ -34,8 +34,10 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "child.h"
 #include "escape.h"
 #include "exchange.h"
+#include "held.h"
 #include "hist.h"
 #include "io.h"
 #include "log.h"
@@ -57,6 +59,8 @@ static const struct opt_doc options[] = {
 	    OPT_STR(LOADCLI_CHILDREN) ")" },
 	{ 'D', "seconds", "make connections for this long, a decimal, instead "
 	    "of -n each (default: none)" },
+	{ 'H', "held", "idle connections held open beside the load, from one "
+	    "more process (default: 0)" },
 	{ 'j', NULL, "print the report as one line of JSON" },
 	{ 'k', "requests", "requests on each connection (default: "
 	    OPT_STR(LOADCLI_REQUESTS) ")" },
@@ -131,9 +135,10 @@ static struct {
 	long long	duration_us;		/* -D, or 0: -n connections */
 	int		echo;			/* -m echo, else bench */
 	const char	*spec;
+	long long	held;			/* -H */
 } opts = { AF_UNSPEC, 0, 0, LOADCLI_CHILDREN, LOADCLI_CONNECTIONS, LOADCLI_BYTES,
     LOADCLI_SECONDS, LOADCLI_REQUESTS, 0, LOADCLI_TIMEOUT * 1000000LL, 0, 0,
-    "9877" };
+    "9877", 0 };
 
 static volatile sig_atomic_t expired;	/* the -T deadline has passed */
 static volatile sig_atomic_t stopped_by;	/* the parent: SIGTERM, SIGINT, SIGHUP */
@@ -143,10 +148,6 @@ static volatile sig_atomic_t stopped_by;	/* the parent: SIGTERM, SIGINT, SIGHUP 
  */
 static volatile sig_atomic_t told_to_stop;
 static pid_t *pids;			/* the children not yet reaped */
-
-/* The signals that end a run early, in the parent; in a child, as they were. */
-static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
-#define NSTOP_SIGNALS	(sizeof stop_signals / sizeof stop_signals[0])
 
 static void
 on_alarm(int sig)
@@ -169,30 +170,18 @@ on_usr1(int sig)
 }
 
 /*
- * In a new child: die with the parent, however it ends.  On Linux the
- * kernel sends SIGKILL when the parent dies; elsewhere the child looks
- * before each connection.  A parent that died before this ran is seen at
- * once.  The stop signals take their default action again: a SIGINT to
- * the whole group (^C) ends the children at once.  The write end of the
- * gate is the parent's alone.
+ * In a new load child: die with the parent (child_follows), wake on time
+ * with -R, and leave the write end of the gate to the parent alone.
  */
 static void
-child_follows(const struct run *r)
+child_begins(const struct run *r)
 {
-	size_t i;
-
-#ifdef PR_SET_PDEATHSIG
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
+	child_follows(r->parent);
 #ifdef PR_SET_TIMERSLACK
 	/* With -R, wake at the due time, not up to 50 us after (the default). */
 	if (opts.rate > 0)
 		prctl(PR_SET_TIMERSLACK, 1UL);
 #endif
-	if (getppid() != r->parent)
-		_exit(1);
-	for (i = 0; i < NSTOP_SIGNALS; i++)
-		signal(stop_signals[i], SIG_DFL);
 	close(r->gate[1]);
 }
 
@@ -303,7 +292,7 @@ child_main(const struct run *r, long long k)
 	long long i, epoch, end, due, start;
 	enum outcome o;
 
-	child_follows(r);
+	child_begins(r);
 	if ((x.buf = malloc(x.size)) == NULL) {
 		log_error("child: %s", strerror(errno));
 		_exit(1);
@@ -342,6 +331,7 @@ struct totals {
 	double		elapsed, user, sys;
 	int		other_errno;
 	const struct unexpected *unexpected;	/* the first, or NULL */
+	const struct held *held;		/* -H, or NULL */
 };
 
 static void
@@ -490,6 +480,7 @@ report_text(const struct totals *sum, const char *where)
 	printf("client cpu   %.2f s user, %.2f s system, %.2f of a CPU\n",
 	    sum->user, sum->sys, sum->elapsed > 0 ?
 	    (sum->user + sum->sys) / sum->elapsed : 0.0);
+	held_report_text(sum->held);
 }
 
 /* s as a JSON string, quoted; s is what escape_ascii made: ASCII alone. */
@@ -576,8 +567,10 @@ report_json(const struct totals *sum, const char *where)
 		printf("null, ");
 	printf("\"request_rate\": %.3f, ", per_second(sum, sum->requests));
 	json_latency(sum);
-	printf(", \"client_cpu_s\": {\"user\": %.4f, \"system\": %.4f}}\n",
+	printf(", \"client_cpu_s\": {\"user\": %.4f, \"system\": %.4f}",
 	    sum->user, sum->sys);
+	held_report_json(sum->held);
+	printf("}\n");
 }
 
 /* How many connections the children have made so far. */
@@ -621,16 +614,18 @@ signal_children(int sig)
 /*
  * Wait for every child, showing progress on a terminal.  A stop signal or
  * an unexpected reply ends the run now: the children are told to stop
- * (again at every tick, shorter then, lest one was about to block).  A
+ * (again at every tick, lest one was about to block).  A
  * child still there two seconds after the deadline is killed.  Returns
  * how many did not exit 0.
  */
 static int
-wait_children(const struct tally *t, long long deadline_us, long long start_us)
+wait_children(const struct tally *t, long long deadline_us, long long start_us,
+    struct held *held)
 {
-	struct timespec tick = { 0, 250 * 1000 * 1000 };
+	/* Reaped within 10 ms of the end: a short run (-D 0.2) is not drawn out. */
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	int progress = !opts.quiet && !opts.json && isatty(STDERR_FILENO);
-	long long left = 0, bad = 0, k;
+	long long left = 0, bad = 0, k, shown = 0;
 	int status;
 	pid_t pid;
 
@@ -639,11 +634,11 @@ wait_children(const struct tally *t, long long deadline_us, long long start_us)
 	while (left > 0) {
 		if ((stopped_by || told_to_stop) && deadline_us > io_now_us())
 			deadline_us = io_now_us();	/* stop now, or be killed in 2 s */
-		if (stopped_by || told_to_stop) {
+		if (stopped_by || told_to_stop)
 			signal_children(SIGUSR1);
-			tick.tv_nsec = 10 * 1000 * 1000;
-		}
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (held_reaped(held, pid, status))
+				continue;
 			for (k = 0; k < opts.children; k++)
 				if (pids[k] == pid)
 					pids[k] = 0;
@@ -655,8 +650,10 @@ wait_children(const struct tally *t, long long deadline_us, long long start_us)
 			break;
 		if (io_now_us() > deadline_us + 2000000)
 			signal_children(SIGKILL);
-		if (progress)
+		if (progress && io_now_us() - shown >= 250000) {
 			show_progress(t, start_us);
+			shown = io_now_us();
+		}
 		nanosleep(&tick, NULL);
 	}
 	if (progress)
@@ -704,6 +701,7 @@ parse_options(int argc, char **argv, char *why, size_t whylen)
 		case 'T': bad = number(opt, 1, 86400, &opts.seconds, why, whylen); break;
 		case 't': bad = seconds(opt, &opts.timeout_us, why, whylen); break;
 		case 'D': bad = seconds(opt, &opts.duration_us, why, whylen); break;
+		case 'H': bad = number(opt, 0, 1000000, &opts.held, why, whylen); break;
 		case 'm':
 			if (strcmp(optarg, "bench") != 0 && strcmp(optarg, "echo") != 0) {
 				snprintf(why, whylen, "-m %s: not bench or echo", optarg);
@@ -844,6 +842,7 @@ main(int argc, char **argv)
 	char why[NET_ERRLEN], where[ADDR_STRLEN];
 	struct run r;
 	struct totals sum;
+	struct held *held = NULL;
 	int found, usage_error, bad;
 
 	log_open("loadcli");
@@ -857,15 +856,25 @@ main(int argc, char **argv)
 		return 1;
 	}
 	addr_format(r.ai->ai_addr, r.ai->ai_addrlen, where, sizeof where);
+	if (opts.held > 0 &&
+	    (held = held_start(r.ai, opts.held, why, sizeof why)) == NULL) {
+		log_error("%s", why);
+		freeaddrinfo(r.ai);
+		return 1;
+	}
 	if (prepare(&r) == -1)
 		return 1;
 	catch_signals();
 	r.start_us = io_now_us();
 	r.deadline_us = r.start_us + opts.duration_us + opts.seconds * 1000000;
-	if (start_children(&r) == -1)
+	held_wait(held, r.deadline_us);	/* the load starts once they are held */
+	if (stopped_by || start_children(&r) == -1)
 		r.deadline_us = io_now_us();	/* and kill the ones started in 2 s */
-	bad = wait_children(r.sh->t, r.deadline_us, r.sh->epoch_us);
+	bad = wait_children(r.sh->t, r.deadline_us, r.sh->epoch_us, held);
 	sum_up(r.sh, io_now_us(), &sum);
+	held_stop(held);
+	sum.held = held;
+	bad += held_failed(held);	/* as a child that failed */
 	if (stopped_by)
 		log_error("stopped by signal %d; the run was cut short", (int)stopped_by);
 	else if (sum.unexpected != NULL)
@@ -878,5 +887,6 @@ main(int argc, char **argv)
 	free(r.req);
 	free(pids);
 	freeaddrinfo(r.ai);
+	held_free(held);
 	return sum.errors > 0 || sum.not_made > 0 || bad > 0 || stopped_by;
 }

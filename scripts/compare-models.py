@@ -522,9 +522,13 @@ def spread_of(items, keys):
 def summary(points):
     """A point of the sweep over the rounds: the figures' spread, the
     failures summed."""
-    # A round whose point made no connection at all measured nothing: on a
-    # busy machine loadcli's children may not run within -D.
-    made = [p for p in points if p["connections"] > 0] or points
+    # A round whose point made no connection at all, or none that did not
+    # fail, measured nothing: on a busy machine loadcli's children may not
+    # run within -D, and loadcli gives no latency of failed connections.
+    made = [p for p in points if p["connections"] > p["failed"]]
+    if not made:
+        made = [dict(p, p50_ms=p["p50_ms"] or 0.0, p99_ms=p["p99_ms"] or 0.0)
+                for p in points]
     row = {"clients": points[0]["clients"], "empty_rounds": len(points) - len(made)}
     row.update(spread_of(made, FIGURES))
     row["failed"] = sum(p["failed"] for p in points)

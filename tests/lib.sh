@@ -259,6 +259,26 @@ wait_for_file() {
 	return 1
 }
 
+# loadcli_started PATTERN COUNT: wait, bounded, until the loadcli that run
+# started in the background, whose command line matches PATTERN, has COUNT
+# children.  run is timeout(1) around loadcli: loadcli is the process of
+# that command line whose parent is timeout.  Sets PARENT, its pid, and
+# KIDS, the pids of its children.
+loadcli_started() {
+	local pid ppid i
+	PARENT="" KIDS=""
+	for ((i = 0; i < START_LIMIT * 20; i++)); do
+		for pid in $(pgrep -f "$1"); do
+			ppid=$(awk '{ print $4 }' "/proc/$pid/stat" 2>/dev/null)
+			[ "$(cat "/proc/${ppid:-0}/comm" 2>/dev/null)" = timeout ] && PARENT=$pid
+		done
+		[ -n "$PARENT" ] && KIDS=$(pgrep -P "$PARENT")
+		[ "$(echo "$KIDS" | grep -c .)" -eq "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # children_of PID: how many processes PID has as parent.
 children_of() {
 	pgrep -P "$1" | wc -l

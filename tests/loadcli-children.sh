@@ -10,19 +10,9 @@ for sig in TERM KILL; do
 	run loadcli -q -c 3 -n 1000000000 -T 120 "127.0.0.1:$SERVER_PORT" \
 	    >"$T/lc.out" 2>"$T/lc.err" &
 	runner=$!
-	# run is timeout(1) around loadcli: loadcli is the process of its
-	# command line whose parent is timeout, and it has three children.
-	parent="" kids=""
-	for ((i = 0; i < START_LIMIT * 20; i++)); do
-		for pid in $(pgrep -f "clients/loadcli -q -c 3 .*:$SERVER_PORT\$"); do
-			ppid=$(awk '{ print $4 }' "/proc/$pid/stat" 2>/dev/null)
-			[ "$(cat "/proc/${ppid:-0}/comm" 2>/dev/null)" = timeout ] && parent=$pid
-		done
-		[ -n "$parent" ] && kids=$(pgrep -P "$parent")
-		[ "$(echo "$kids" | grep -c .)" -eq 3 ] && break
-		sleep 0.05
-	done
-	[ "$(echo "$kids" | grep -c .)" -eq 3 ] || fail "loadcli did not start its 3 children"
+	loadcli_started "clients/loadcli -q -c 3 .*:$SERVER_PORT\$" 3 ||
+	    fail "loadcli did not start its 3 children"
+	parent=$PARENT kids=$KIDS
 	for kid in $kids; do
 		track "$kid"	# should one outlive it, the test still ends it
 	done
