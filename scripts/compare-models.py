@@ -943,7 +943,7 @@ def options():
         "noise line says what else the machine did meanwhile.\n")
     ap.add_argument("--sweep", type=sweep_list, default=sweep_list("1,2,4,8,16,64"),
                     metavar="C,...", help="counts of clients, loadcli -c (default 1,2,4,8,16,64; "
-                    "256 wants --seconds 1, as loadcli's children start one after another)")
+                    "256 wants --seconds 1: a point of 0.2 s is then mostly its start and its end)")
     ap.add_argument("--clients", type=count(1, 4096), default=8, metavar="C",
                     help="the clients of the first table and of the load with --hold; added to "
                     "the sweep (default 8)")
