@@ -121,7 +121,8 @@ struct run {
 	size_t		reqlen;
 	struct shared	*sh;
 	size_t		shsize;
-	long long	start_us;	/* just before the first fork */
+	long long	start_us;	/* the start of the run, -H's holding included */
+	long long	forked_us;	/* just before the first fork */
 	long long	deadline_us;	/* -T */
 	int		gate[2];	/* a pipe: closed, it lets the children start */
 	pid_t		parent;
@@ -329,6 +330,7 @@ struct totals {
 	struct hist	latency;
 	unsigned long long made, errors, not_made;
 	double		elapsed, user, sys;
+	double		wall;		/* from the first fork: the CPU's time */
 	int		other_errno;
 	const struct unexpected *unexpected;	/* the first, or NULL */
 	const struct held *held;		/* -H, or NULL */
@@ -478,8 +480,8 @@ report_text(const struct totals *sum, const char *where)
 		    per_second(sum, sum->requests), opts.requests);
 	report_latency(sum);
 	printf("client cpu   %.2f s user, %.2f s system, %.2f of a CPU\n",
-	    sum->user, sum->sys, sum->elapsed > 0 ?
-	    (sum->user + sum->sys) / sum->elapsed : 0.0);
+	    sum->user, sum->sys, sum->wall > 0 ?
+	    (sum->user + sum->sys) / sum->wall : 0.0);
 	held_report_text(sum->held);
 }
 
@@ -771,8 +773,9 @@ start_children(struct run *r)
  * was reaped, by reaped_us at the latest.
  */
 static void
-sum_up(const struct shared *sh, long long reaped_us, struct totals *sum)
+sum_up(const struct run *r, long long reaped_us, struct totals *sum)
 {
+	const struct shared *sh = r->sh;
 	struct rusage self, kids;
 	long long k, end = sh->epoch_us;
 
@@ -785,6 +788,7 @@ sum_up(const struct shared *sh, long long reaped_us, struct totals *sum)
 			end = reaped_us;
 	}
 	sum->elapsed = (end - sh->epoch_us) / 1e6;
+	sum->wall = (reaped_us - r->forked_us) / 1e6;
 	getrusage(RUSAGE_SELF, &self);
 	getrusage(RUSAGE_CHILDREN, &kids);
 	sum->user = (double)(self.ru_utime.tv_sec + kids.ru_utime.tv_sec) +
@@ -868,10 +872,11 @@ main(int argc, char **argv)
 	r.start_us = io_now_us();
 	r.deadline_us = r.start_us + opts.duration_us + opts.seconds * 1000000;
 	held_wait(held, r.deadline_us);	/* the load starts once they are held */
+	r.forked_us = io_now_us();
 	if (stopped_by || start_children(&r) == -1)
 		r.deadline_us = io_now_us();	/* and kill the ones started in 2 s */
 	bad = wait_children(r.sh->t, r.deadline_us, r.sh->epoch_us, held);
-	sum_up(r.sh, io_now_us(), &sum);
+	sum_up(&r, io_now_us(), &sum);
 	held_stop(held);
 	sum.held = held;
 	bad += held_failed(held);	/* as a child that failed */
