@@ -66,6 +66,7 @@ command_for() {
 	CMD=()
 	if [ -n "${TINCAN_HELGRIND:-}" ]; then
 		CMD=("$VALGRIND" --tool=helgrind -q --vgdb=no --error-exitcode=99
+		    "--suppressions=$TOP_SRCDIR/tests/helgrind.supp"
 		    "--log-file=$T/vg.$prog.%p")
 	elif [ -n "${TINCAN_VALGRIND:-}" ]; then
 		CMD=("$VALGRIND" -q --vgdb=no --error-exitcode=99 --leak-check=full
