@@ -27,14 +27,23 @@ struct sock {
 	long long	timeo_at_us;	/* when SO_RCVTIMEO was last set, or 0 */
 };
 
+const char *const exchange_outcome_name[NOUTCOMES] = {
+	"ok", "refused", "reset", "timed out", "short reply",
+	"unexpected reply", "other"
+};
+const char *const exchange_outcome_key[NOUTCOMES] = {
+	"ok", "refused", "reset", "timed_out", "short_reply",
+	"unexpected_reply", "other"
+};
+
 /*
  * What an errno from a call on the socket says about the connection.  A
  * timeout shows as EAGAIN from a read (SO_RCVTIMEO), as EINPROGRESS from
  * connect (SO_SNDTIMEO, on Linux), and a signal (the -T deadline, a stop)
  * as EINTR: all end it as timed out.
  */
-static enum outcome
-outcome_of(struct exchange *x, int e)
+enum outcome
+exchange_failure(int e)
 {
 	if (e == ETIMEDOUT || e == EINTR || e == EAGAIN || e == EWOULDBLOCK ||
 	    e == EINPROGRESS)
@@ -44,8 +53,18 @@ outcome_of(struct exchange *x, int e)
 	/* A socket that was connected and no longer is was reset under us. */
 	if (e == ECONNRESET || e == EPIPE || e == ENOTCONN)
 		return RESET;
-	x->other_errno = e;
 	return OTHER;
+}
+
+/* exchange_failure, keeping the errno of an OTHER for the report. */
+static enum outcome
+outcome_of(struct exchange *x, int e)
+{
+	enum outcome o = exchange_failure(e);
+
+	if (o == OTHER)
+		x->other_errno = e;
+	return o;
 }
 
 /*

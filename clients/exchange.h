@@ -63,4 +63,15 @@ char	*exchange_request(int echo, size_t bytes, size_t *len);
  */
 enum outcome exchange_run(struct exchange *x, long long start_us);
 
+/*
+ * exchange_failure: how an errno from a call on a socket ends its
+ * connection: TIMED_OUT, REFUSED, RESET or OTHER.  The holder of -H counts
+ * the connections it could not make by the same kinds.
+ */
+enum outcome exchange_failure(int e);
+
+/* The outcomes' names: for a report ("timed out"), for JSON ("timed_out"). */
+extern const char *const exchange_outcome_name[NOUTCOMES];
+extern const char *const exchange_outcome_key[NOUTCOMES];
+
 #endif

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "exchange.h"
 #include "held.h"
 #include "io.h"
 #include "log.h"
@@ -36,13 +37,8 @@
 #define HELD_READS	16	/* reads of a held connection at a time */
 
 /* Why a connection was not made. */
-enum failure { REFUSED, RESET, TIMED_OUT, OTHER, NFAILURES };
-static const char *const failure_name[NFAILURES] = {
-	"refused", "reset", "timed out", "other"
-};
-static const char *const failure_key[NFAILURES] = {
-	"refused", "reset", "timed_out", "other"
-};
+static const enum outcome failures[] = { REFUSED, RESET, TIMED_OUT, OTHER };
+#define NFAILURES	(sizeof failures / sizeof failures[0])
 
 /*
  * In memory shared with the holder, which alone writes the counts; loadcli
@@ -51,7 +47,7 @@ static const char *const failure_key[NFAILURES] = {
 struct held {
 	long long	asked;			/* -H */
 	long long	connected;		/* connections made */
-	long long	failed[NFAILURES];	/* not made, by kind */
+	long long	failed[NOUTCOMES];	/* not made, by kind (failures) */
 	long long	closed;			/* made, then closed by the server */
 	long long	bytes;			/* the server sent, read and dropped */
 	long long	connect_us;		/* until every connect was done */
@@ -82,17 +78,11 @@ struct holder {
 static void
 not_made(struct held *h, int e)
 {
-	enum failure f = OTHER;
+	enum outcome o = exchange_failure(e);
 
-	if (e == ECONNREFUSED)
-		f = REFUSED;
-	else if (e == ECONNRESET || e == EPIPE)
-		f = RESET;
-	else if (e == ETIMEDOUT)
-		f = TIMED_OUT;
-	else if (h->other_errno == 0)
+	if (o == OTHER && h->other_errno == 0)
 		h->other_errno = e;
-	h->failed[f]++;
+	h->failed[o]++;
 }
 
 /* Begin connection i: into fly (one made at once too: poll says so), or not made. */
@@ -428,7 +418,8 @@ void
 held_report_text(const struct held *h)
 {
 	const char *sep = " (";
-	int f;
+	enum outcome o;
+	size_t f;
 
 	if (h == NULL)
 		return;
@@ -436,10 +427,10 @@ held_report_text(const struct held *h)
 	    "the server, %lld not connected", h->asked, h->connected - h->closed,
 	    h->closed, h->asked - h->connected);
 	for (f = 0; f < NFAILURES; f++) {
-		if (h->failed[f] == 0)
+		if (h->failed[o = failures[f]] == 0)
 			continue;
-		printf("%s%s %lld", sep, failure_name[f], h->failed[f]);
-		if (f == OTHER && h->other_errno != 0)
+		printf("%s%s %lld", sep, exchange_outcome_name[o], h->failed[o]);
+		if (o == OTHER && h->other_errno != 0)
 			printf(": %s", strerror(h->other_errno));
 		sep = ", ";
 	}
@@ -453,7 +444,7 @@ held_report_text(const struct held *h)
 void
 held_report_json(const struct held *h)
 {
-	int f;
+	size_t f;
 
 	if (h == NULL)
 		return;
@@ -462,8 +453,8 @@ held_report_json(const struct held *h)
 	    h->connected, h->connected - h->closed, h->closed,
 	    h->asked - h->connected);
 	for (f = 0; f < NFAILURES; f++)
-		printf("%s\"%s\": %lld", f > 0 ? ", " : "", failure_key[f],
-		    h->failed[f]);
+		printf("%s\"%s\": %lld", f > 0 ? ", " : "",
+		    exchange_outcome_key[failures[f]], h->failed[failures[f]]);
 	printf("}, \"bytes\": %lld, \"connect_s\": %.6f}", h->bytes,
 	    h->connect_us / 1e6);
 }

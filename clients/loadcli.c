@@ -87,15 +87,6 @@ static const struct opt_prog loadcli = {
 	.more = ADDR_HELP_CLIENT,
 };
 
-static const char *const outcome_name[NOUTCOMES] = {
-	"ok", "refused", "reset", "timed out", "short reply",
-	"unexpected reply", "other"
-};
-static const char *const outcome_key[NOUTCOMES] = {
-	"ok", "refused", "reset", "timed_out", "short_reply",
-	"unexpected_reply", "other"
-};
-
 /* What a child counts, in shared memory; the parent merges them. */
 struct tally {
 	atomic_ullong	made;			/* connections tried, for progress */
@@ -436,7 +427,7 @@ report_errors(const struct totals *sum)
 		printf("errors      ");
 		for (i = 1; i < NOUTCOMES; i++)
 			if (sum->outcomes[i] > 0)
-				printf(" %s %llu", outcome_name[i], sum->outcomes[i]);
+				printf(" %s %llu", exchange_outcome_name[i], sum->outcomes[i]);
 		if (sum->other_errno != 0)
 			printf(" (other: %s)", strerror(sum->other_errno));
 		printf("\n");
@@ -557,7 +548,7 @@ report_json(const struct totals *sum, const char *where)
 	printf("\"connections\": %llu, \"failed\": %llu, \"not_made\": %llu, "
 	    "\"errors\": {", sum->made, sum->errors, sum->not_made);
 	for (i = 1; i < NOUTCOMES; i++)
-		printf("%s\"%s\": %llu", i > 1 ? ", " : "", outcome_key[i],
+		printf("%s\"%s\": %llu", i > 1 ? ", " : "", exchange_outcome_key[i],
 		    sum->outcomes[i]);
 	printf("}, ");
 	json_unexpected(sum);
