@@ -680,10 +680,11 @@ serves_every_service() {
 
 # evd_says_open COUNT TIMES: SIGUSR1 to the evd of SERVER_PID, again and
 # again, until it has said TIMES times in all that COUNT connections are
-# open; bounded.
+# open; bounded by START_LIMIT seconds (clients under valgrind connect
+# slowly).
 evd_says_open() {
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < START_LIMIT * 10; i++)); do
 		kill -USR1 "$SERVER_PID"
 		[ "$(grep -c "^evd: $1 connections open" "$SERVER_ERR")" -ge "$2" ] && return 0
 		sleep 0.1
