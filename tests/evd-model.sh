@@ -101,7 +101,7 @@ PY
 	LATE=$!
 	wait_queued "$SERVER_PORT" 1 "$T/late.$how" || fail "evd -e $how accepted a client after SIGTERM"
 	release_client c1_$how || fail "evd -e $how: client 1 was cut off by SIGTERM"
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < START_LIMIT * 20; i++)); do
 		[ "$(descriptors "$SERVER_PID")" -eq $((idle + 1)) ] && break
 		sleep 0.05
 	done
