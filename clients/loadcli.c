@@ -73,7 +73,7 @@ static const struct opt_doc options[] = {
 	{ 't', "seconds", "give up on a connection after this long (default: "
 	    OPT_STR(LOADCLI_TIMEOUT) "; a decimal, such as 0.5)" },
 	{ 'T', "seconds", "bound the whole run (default: "
-	    OPT_STR(LOADCLI_SECONDS) ", counted after -D)" },
+	    OPT_STR(LOADCLI_SECONDS) ", counted after -D; a decimal)" },
 	{ 0, NULL, NULL }
 };
 
@@ -122,14 +122,16 @@ struct run {
 static struct {
 	int		family;
 	int		json, quiet;
-	long long	children, connections, bytes, seconds, requests, rate;
+	long long	children, connections, bytes, requests, rate;
+	long long	limit_us;		/* -T */
 	long long	timeout_us;		/* -t */
 	long long	duration_us;		/* -D, or 0: -n connections */
 	int		echo;			/* -m echo, else bench */
 	const char	*spec;
 	long long	held;			/* -H */
 } opts = { AF_UNSPEC, 0, 0, LOADCLI_CHILDREN, LOADCLI_CONNECTIONS, LOADCLI_BYTES,
-    LOADCLI_SECONDS, LOADCLI_REQUESTS, 0, LOADCLI_TIMEOUT * 1000000LL, 0, 0,
+    LOADCLI_REQUESTS, 0, LOADCLI_SECONDS * 1000000LL,
+    LOADCLI_TIMEOUT * 1000000LL, 0, 0,
     "9877", 0 };
 
 static volatile sig_atomic_t expired;	/* the -T deadline has passed */
@@ -691,7 +693,7 @@ parse_options(int argc, char **argv, char *why, size_t whylen)
 		case 'k': bad = number(opt, 1, 1000000, &opts.requests, why, whylen); break;
 		case 'n': bad = number(opt, 1, 1000000000, &opts.connections, why, whylen); break;
 		case 'R': bad = number(opt, 1, 10000000, &opts.rate, why, whylen); break;
-		case 'T': bad = number(opt, 1, 86400, &opts.seconds, why, whylen); break;
+		case 'T': bad = seconds(opt, &opts.limit_us, why, whylen); break;
 		case 't': bad = seconds(opt, &opts.timeout_us, why, whylen); break;
 		case 'D': bad = seconds(opt, &opts.duration_us, why, whylen); break;
 		case 'H': bad = number(opt, 0, 1000000, &opts.held, why, whylen); break;
@@ -861,7 +863,7 @@ main(int argc, char **argv)
 		return 1;
 	catch_signals();
 	r.start_us = io_now_us();
-	r.deadline_us = r.start_us + opts.duration_us + opts.seconds * 1000000;
+	r.deadline_us = r.start_us + opts.duration_us + opts.limit_us;
 	held_wait(held, r.deadline_us);	/* the load starts once they are held */
 	r.forked_us = io_now_us();
 	if (stopped_by || start_children(&r) == -1)
