@@ -288,7 +288,8 @@ expect_usage "loadcli: -c 0: too small (1 to 4096)" loadcli -c 0
 expect_usage "loadcli: -n abc: not a number (1 to 1000000000)" loadcli -n abc
 expect_usage "loadcli: -m nope: not bench or echo" loadcli -m nope
 expect_usage "loadcli: -b 16777217: too large (1 to 16777216)" loadcli -b 16777217
-expect_usage "loadcli: -T 0: too small (1 to 86400)" loadcli -T 0
+expect_usage "loadcli: -T 0.0001: too small (0.001 to 86400)" loadcli -T 0.0001
+expect_usage "loadcli: -T 2s: not a number of seconds (0.001 to 86400)" loadcli -T 2s
 expect_usage "loadcli: -t 0: too small (0.001 to 86400)" loadcli -t 0
 expect_usage "loadcli: -t 1e3: not a number of seconds (0.001 to 86400)" loadcli -t 1e3
 expect_usage "loadcli: -D 0.0000001: finer than a microsecond (0.001 to 86400)" loadcli -D 0.0000001

@@ -36,8 +36,6 @@ expect_usage "iterd: bad address '/$(printf 'p%.0s' {1..107})': Unix path too lo
 expect_usage "forkd: -m 0: too small (1 to 65536)" forkd -m 0
 expect_usage "evd: -m 0: too small (1 to 1048576)" evd -m 0
 expect_usage "evd: unknown mechanism 'select' (epoll, poll)" evd -e select
-expect_usage "loadcli: -T 0.0001: too small (0.001 to 86400)" loadcli -T 0.0001
-expect_usage "loadcli: -T 2s: not a number of seconds (0.001 to 86400)" loadcli -T 2s
 expect_usage "udpd: bad address '[::ffff:127.0.0.1]:0': an IPv4-mapped IPv6 address: write it as 127.0.0.1" \
     udpd '[::ffff:127.0.0.1]:0'
 expect_usage "udpd: -r -1: too small (0 to 1000000)" udpd -r -1
